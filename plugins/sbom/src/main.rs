@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    ratify_plugin_sdk::verifier::run(ratify_sbom::SbomVerifier)
+}

@@ -1,0 +1,166 @@
+//! Turning a config into running parts: plugin pools, the store, configured verifiers, the
+//! executor. Loading validates every config object with its plugin, so a bad config fails here
+//! and never at the first verification.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ratify_plugin_sdk::wire::{ConfigureParams, PluginKind};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::executor::{BoundVerifier, Executor};
+use crate::plugin::{PluginDirs, PluginPool, ProcessSettings};
+use crate::store::{Content, Limits, PluginStore};
+
+/// The store plugin that reads OCI image layouts.
+pub const OCI_LAYOUT_PLUGIN: &str = "oci-layout";
+
+/// Which store serves the subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// The store from config.json.
+    FromConfig,
+    /// The OCI layout store (`--oci-layout`).
+    OciLayout,
+}
+
+/// Everything a command needs, loaded and validated.
+pub struct Engine {
+    /// Checked access to the store.
+    pub content: Arc<Content>,
+    /// The verifier runner (empty of verifiers for commands that only read).
+    pub executor: Executor,
+    pools: Vec<Arc<PluginPool>>,
+}
+
+impl Engine {
+    /// Loads the store and, when `with_verifiers`, every verifier, validating their configs.
+    pub async fn load(config: &Config, store: StoreChoice, with_verifiers: bool) -> Result<Self> {
+        let mut loader = Loader {
+            dirs: PluginDirs::new(&config.plugin_bin_dirs),
+            settings: ProcessSettings {
+                max_line: config.executor.max_plugin_message_bytes,
+                max_log_bytes: config.executor.max_plugin_log_bytes,
+                env_passthrough: config.executor.plugin_env.clone(),
+                log_level: config.log_level.clone(),
+            },
+            start_timeout: config.executor.start_timeout(),
+            max_processes: config.executor.max_processes_per_plugin,
+            pools: HashMap::new(),
+        };
+        let limits = Limits {
+            max_manifest_bytes: config.executor.max_manifest_bytes,
+            max_blob_bytes: config.executor.max_blob_bytes,
+            max_referrers: config.executor.max_referrers,
+        };
+        let (store_plugin, store_name, store_config) = store_entry(config, store)?;
+        let pool = loader.pool(&store_plugin, PluginKind::Store)?;
+        let deadline = Instant::now() + loader.start_timeout;
+        let config_id = "store-0".to_owned();
+        pool.configure(params(&config_id, &store_name, store_config), deadline)
+            .await?;
+        let backend = Arc::new(PluginStore::new(pool, config_id));
+        let content = Arc::new(Content::new(backend, limits)?);
+
+        let mut verifiers = Vec::new();
+        if with_verifiers {
+            for (index, verifier) in config.verifiers.iter().enumerate() {
+                let pool = loader.pool(&verifier.plugin, PluginKind::Verifier)?;
+                let config_id = format!("verifier-{index}");
+                let deadline = Instant::now() + loader.start_timeout;
+                pool.configure(
+                    params(&config_id, &verifier.name, verifier.raw.clone()),
+                    deadline,
+                )
+                .await?;
+                verifiers.push(BoundVerifier {
+                    config: verifier.clone(),
+                    pool,
+                    config_id,
+                });
+            }
+        }
+        let executor = Executor::new(
+            Arc::clone(&content),
+            verifiers,
+            config.policy.clone(),
+            config.executor.clone(),
+        );
+        Ok(Self {
+            content,
+            executor,
+            pools: loader.pools.into_values().collect(),
+        })
+    }
+
+    /// Shuts down every plugin process and waits until all are reaped.
+    pub async fn shutdown(&self) {
+        for pool in &self.pools {
+            pool.shutdown(Duration::from_secs(2)).await;
+        }
+    }
+}
+
+struct Loader {
+    dirs: PluginDirs,
+    settings: ProcessSettings,
+    start_timeout: Duration,
+    max_processes: usize,
+    pools: HashMap<PathBuf, Arc<PluginPool>>,
+}
+
+impl Loader {
+    /// The pool for plugin `name`, shared by every entry that names the same executable.
+    fn pool(&mut self, name: &str, kind: PluginKind) -> Result<Arc<PluginPool>> {
+        let found = self.dirs.find(name)?;
+        let pool = self.pools.entry(found.path.clone()).or_insert_with(|| {
+            Arc::new(PluginPool::new(
+                name,
+                &found.path,
+                kind,
+                self.settings.clone(),
+                self.start_timeout,
+                self.max_processes,
+            ))
+        });
+        Ok(Arc::clone(pool))
+    }
+}
+
+fn params(config_id: &str, name: &str, config: Value) -> ConfigureParams {
+    ConfigureParams {
+        config_id: config_id.to_owned(),
+        name: name.to_owned(),
+        config,
+    }
+}
+
+/// The store plugin to use, its name and its config object.
+fn store_entry(config: &Config, store: StoreChoice) -> Result<(String, String, Value)> {
+    match (store, &config.store) {
+        (StoreChoice::OciLayout, Some(entry)) if entry.plugin == OCI_LAYOUT_PLUGIN => {
+            Ok((entry.plugin.clone(), entry.name.clone(), entry.raw.clone()))
+        }
+        (StoreChoice::OciLayout, _) => Ok((
+            OCI_LAYOUT_PLUGIN.into(),
+            OCI_LAYOUT_PLUGIN.into(),
+            json!({ "name": OCI_LAYOUT_PLUGIN }),
+        )),
+        (StoreChoice::FromConfig, Some(entry)) if entry.plugin == "oras" => Err(Error::config(
+            "the built-in registry store (`oras`) is not available in this version yet",
+        )
+        .with_remediation("verify an OCI image layout with --oci-layout <dir>:<tag>")),
+        (StoreChoice::FromConfig, Some(entry)) => {
+            Ok((entry.plugin.clone(), entry.name.clone(), entry.raw.clone()))
+        }
+        (StoreChoice::FromConfig, None) => Err(Error::usage(
+            "no store is configured and the registry store is not available in this version yet",
+        )
+        .with_remediation("verify an OCI image layout with --oci-layout <dir>:<tag>")),
+    }
+}

@@ -4,7 +4,9 @@
 mod fixtures;
 
 fn main() -> std::io::Result<()> {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "testdata/layout".into());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "testdata/layout".into());
     fixtures::generate(std::path::Path::new(&dir))?;
     println!("wrote {dir}");
     Ok(())

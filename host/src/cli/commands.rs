@@ -19,6 +19,7 @@ pub(super) async fn run(command: Command, log_level: Option<String>) -> Result<u
             subject,
             artifact_types,
             output,
+            ..
         } => {
             let engine = load(&subject, true, log_level).await?;
             let outcome = interruptible(
@@ -43,6 +44,7 @@ pub(super) async fn run(command: Command, log_level: Option<String>) -> Result<u
             artifact_types,
             flat,
             output,
+            ..
         } => {
             let engine = load(&subject, false, log_level).await?;
             let tree = interruptible(
@@ -54,7 +56,7 @@ pub(super) async fn run(command: Command, log_level: Option<String>) -> Result<u
             print(&super::discover::render(&tree??, flat, output))?;
             Ok(EXIT_VERIFIED)
         }
-        Command::Resolve { subject } => {
+        Command::Resolve { subject, .. } => {
             let engine = load(&subject, false, log_level).await?;
             let deadline = deadline(&engine);
             let resolved =
@@ -66,8 +68,12 @@ pub(super) async fn run(command: Command, log_level: Option<String>) -> Result<u
         }
         Command::Referrer { what } => {
             let (subject, digest, manifest) = match what {
-                ReferrerCommand::ShowManifest { subject, digest } => (subject, digest, true),
-                ReferrerCommand::ShowBlob { subject, digest } => (subject, digest, false),
+                ReferrerCommand::ShowManifest {
+                    subject, digest, ..
+                } => (subject, digest, true),
+                ReferrerCommand::ShowBlob {
+                    subject, digest, ..
+                } => (subject, digest, false),
             };
             let engine = load(&subject, false, log_level).await?;
             let bytes =

@@ -26,7 +26,7 @@ pub const EXIT_ERROR: u8 = 2;
 #[command(name = "ratify", version, about)]
 pub struct Cli {
     /// Log at debug level (also `RATIFY_LOG_LEVEL=debug`).
-    #[arg(short = 'd', long, global = true)]
+    #[arg(short = 'd', long)]
     debug: bool,
     #[command(subcommand)]
     command: Command,
@@ -56,6 +56,14 @@ pub struct SubjectArgs {
     config: Option<PathBuf>,
 }
 
+/// `-d/--debug` for commands where `-d` is free.
+#[derive(Debug, clap::Args)]
+pub struct DebugArg {
+    /// Log at debug level (also `RATIFY_LOG_LEVEL=debug`).
+    #[arg(short = 'd', long = "debug")]
+    debug: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Decide whether a subject may run; exits 0 when verified, 1 when denied.
@@ -68,6 +76,8 @@ enum Command {
         /// Output format.
         #[arg(short = 'o', long, value_enum, default_value_t = Format::Json)]
         output: Format,
+        #[command(flatten)]
+        log: DebugArg,
     },
     /// Show the referrers attached to a subject, recursively.
     Discover {
@@ -82,6 +92,8 @@ enum Command {
         /// Output format.
         #[arg(short = 'o', long, value_enum, default_value_t = Format::Text)]
         output: Format,
+        #[command(flatten)]
+        log: DebugArg,
     },
     /// Print a referrer's manifest or a blob.
     Referrer {
@@ -92,6 +104,8 @@ enum Command {
     Resolve {
         #[command(flatten)]
         subject: SubjectArgs,
+        #[command(flatten)]
+        log: DebugArg,
     },
     /// Print the version and the plugin protocol version.
     Version,
@@ -100,6 +114,24 @@ enum Command {
         #[command(subcommand)]
         what: PluginCommand,
     },
+}
+
+impl Command {
+    /// Whether the subcommand asked for debug logs.
+    fn debug(&self) -> bool {
+        match self {
+            Command::Verify { log, .. }
+            | Command::Discover { log, .. }
+            | Command::Resolve { log, .. } => log.debug,
+            Command::Referrer {
+                what: ReferrerCommand::ShowManifest { debug, .. },
+            }
+            | Command::Referrer {
+                what: ReferrerCommand::ShowBlob { debug, .. },
+            } => *debug,
+            Command::Version | Command::Plugin { .. } => false,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +143,9 @@ enum ReferrerCommand {
         /// The manifest's digest.
         #[arg(short = 'd', long)]
         digest: String,
+        /// Log at debug level.
+        #[arg(long)]
+        debug: bool,
     },
     /// Print the blob with the given digest, exactly as stored.
     ShowBlob {
@@ -119,6 +154,9 @@ enum ReferrerCommand {
         /// The blob's digest.
         #[arg(short = 'd', long)]
         digest: String,
+        /// Log at debug level.
+        #[arg(long)]
+        debug: bool,
     },
 }
 
@@ -155,7 +193,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let level = init_logging(cli.debug);
+    let level = init_logging(cli.debug || cli.command.debug());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -203,4 +241,14 @@ fn init_logging(debug: bool) -> Option<String> {
         .with_target(false)
         .try_init();
     level
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -33,7 +33,10 @@ impl Layout {
     }
 
     fn json_blob(&mut self, media_type: &str, value: &Value) -> Value {
-        self.blob(media_type, serde_json::to_vec_pretty(value).unwrap_or_default())
+        self.blob(
+            media_type,
+            serde_json::to_vec_pretty(value).unwrap_or_default(),
+        )
     }
 
     /// An image: one tar layer holding a greeting, and its config.
@@ -45,7 +48,8 @@ impl Layout {
             "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]}
         });
         let config = self.json_blob("application/vnd.oci.image.config.v1+json", &config);
-        let manifest = json!({"schemaVersion": 2, "mediaType": MANIFEST, "config": config, "layers": [layer]});
+        let manifest =
+            json!({"schemaVersion": 2, "mediaType": MANIFEST, "config": config, "layers": [layer]});
         let descriptor = self.json_blob(MANIFEST, &manifest);
         let mut entry = descriptor.clone();
         entry["annotations"] = json!({"org.opencontainers.image.ref.name": tag});
@@ -54,7 +58,13 @@ impl Layout {
     }
 
     /// An OCI 1.1 artifact referring to `subject`, listed (untagged) in index.json.
-    fn referrer(&mut self, subject: &Value, artifact_type: &str, layer_type: &str, payload: Vec<u8>) -> Value {
+    fn referrer(
+        &mut self,
+        subject: &Value,
+        artifact_type: &str,
+        layer_type: &str,
+        payload: Vec<u8>,
+    ) -> Value {
         let empty = self.blob(EMPTY, b"{}".to_vec());
         let layer = self.blob(layer_type, payload);
         let manifest = json!({
@@ -78,7 +88,10 @@ impl Layout {
             let hex = digest.trim_start_matches("sha256:");
             std::fs::write(dir.join("blobs/sha256").join(hex), bytes)?;
         }
-        std::fs::write(dir.join("oci-layout"), b"{\"imageLayoutVersion\":\"1.0.0\"}\n")?;
+        std::fs::write(
+            dir.join("oci-layout"),
+            b"{\"imageLayoutVersion\":\"1.0.0\"}\n",
+        )?;
         let index = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": self.index});
         let mut text = serde_json::to_vec_pretty(&index).unwrap_or_default();
         text.push(b'\n');
@@ -135,21 +148,60 @@ fn cyclonedx() -> Vec<u8> {
 /// `cyclonedx` (clean CycloneDX SBOM), `nested` (clean SBOM with an example signature on it),
 /// `unknown-type` (only a referrer no verifier handles).
 pub fn generate(dir: &Path) -> io::Result<()> {
-    let mut layout = Layout { blobs: BTreeMap::new(), index: Vec::new() };
-    let clean = [("hello", "1.0.0", "Apache-2.0"), ("busybox", "1.36.1-r0", "GPL-2.0-only")];
+    let mut layout = Layout {
+        blobs: BTreeMap::new(),
+        index: Vec::new(),
+    };
+    let clean = [
+        ("hello", "1.0.0", "Apache-2.0"),
+        ("busybox", "1.36.1-r0", "GPL-2.0-only"),
+    ];
 
     let v1 = layout.image("v1");
-    layout.referrer(&v1, "application/spdx+json", "application/spdx+json", spdx("example-v1", &clean));
+    layout.referrer(
+        &v1,
+        "application/spdx+json",
+        "application/spdx+json",
+        spdx("example-v1", &clean),
+    );
     layout.image("unsigned");
     let gpl = layout.image("gpl");
-    let gpl_packages = [("hello", "1.0.0", "Apache-2.0"), ("readline", "8.2.1-r0", "GPL-3.0-only")];
-    layout.referrer(&gpl, "application/spdx+json", "application/spdx+json", spdx("example-gpl", &gpl_packages));
+    let gpl_packages = [
+        ("hello", "1.0.0", "Apache-2.0"),
+        ("readline", "8.2.1-r0", "GPL-3.0-only"),
+    ];
+    layout.referrer(
+        &gpl,
+        "application/spdx+json",
+        "application/spdx+json",
+        spdx("example-gpl", &gpl_packages),
+    );
     let cdx = layout.image("cyclonedx");
-    layout.referrer(&cdx, "application/vnd.cyclonedx+json", "application/vnd.cyclonedx+json", cyclonedx());
+    layout.referrer(
+        &cdx,
+        "application/vnd.cyclonedx+json",
+        "application/vnd.cyclonedx+json",
+        cyclonedx(),
+    );
     let nested = layout.image("nested");
-    let sbom = layout.referrer(&nested, "application/spdx+json", "application/spdx+json", spdx("example-nested", &clean));
-    layout.referrer(&sbom, EXAMPLE_SIGNATURE, "application/octet-stream", b"example signature over the SBOM\n".to_vec());
+    let sbom = layout.referrer(
+        &nested,
+        "application/spdx+json",
+        "application/spdx+json",
+        spdx("example-nested", &clean),
+    );
+    layout.referrer(
+        &sbom,
+        EXAMPLE_SIGNATURE,
+        "application/octet-stream",
+        b"example signature over the SBOM\n".to_vec(),
+    );
     let unknown = layout.image("unknown-type");
-    layout.referrer(&unknown, EXAMPLE_UNKNOWN, "application/octet-stream", b"unknown\n".to_vec());
+    layout.referrer(
+        &unknown,
+        EXAMPLE_UNKNOWN,
+        "application/octet-stream",
+        b"unknown\n".to_vec(),
+    );
     layout.write(dir)
 }

@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use support::{example_layout, ratify, write_config};
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -478,4 +478,113 @@ fn usage_errors_exit_2() {
         "a store error during verification denies: {run:?}"
     );
     assert!(run.stdout.contains("/nonexistent/layout"), "{run:?}");
+}
+
+fn nested_config(signature_verifier: Option<Value>) -> Value {
+    let mut verifiers = vec![json!({
+        "name": "sbom", "artifactTypes": "application/spdx+json",
+        "nestedReferences": "application/vnd.example.signature.v1"
+    })];
+    verifiers.extend(signature_verifier);
+    json!({"pluginBinDirs": [support::bin_dir()], "verifier": {"plugins": verifiers}})
+}
+
+fn verify_with(tag: &str, config: &Value) -> support::Run {
+    let home = tempfile::tempdir().unwrap();
+    let path = write_config(home.path(), config).display().to_string();
+    ratify(
+        &["verify", "--oci-layout", "-s", &subject(tag), "-c", &path],
+        home.path(),
+        LIMIT,
+    )
+}
+
+#[test]
+fn nested_references_verify_the_signature_on_the_sbom() {
+    let signature = json!({"name": "sig", "type": "misbehave", "artifactTypes": "application/vnd.example.signature.v1", "mode": "fetch"});
+    let run = verify_with("nested", &nested_config(Some(signature)));
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let report = &run.json()["verifierReports"][0];
+    let nested = &report["nestedResults"][0];
+    assert_eq!(nested["verifierName"], "sig");
+    assert_eq!(
+        nested["artifactType"],
+        "application/vnd.example.signature.v1"
+    );
+    assert_eq!(
+        nested["extensions"]["bytes"], 32,
+        "the nested verifier read the signature blob through the host"
+    );
+    assert!(
+        nested["subject"].as_str().unwrap().contains("@sha256:"),
+        "{nested}"
+    );
+}
+
+#[test]
+fn a_failing_or_missing_nested_verification_fails_the_parent() {
+    let failing = json!({"name": "sig", "type": "misbehave", "artifactTypes": "application/vnd.example.signature.v1", "mode": "fail"});
+    let run = verify_with("nested", &nested_config(Some(failing)));
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert_eq!(
+        run.json()["verifierReports"][0]["message"],
+        "nested verification failed"
+    );
+
+    // The SBOM on `v1` carries no signature at all: nested verification finds no referrers.
+    let run = verify_with("v1", &nested_config(None));
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let report = &run.json()["verifierReports"][0];
+    assert_eq!(report["message"], "nested verification failed");
+    assert_eq!(
+        report["nestedResults"][0]["message"],
+        "verification failed: no referrers found for this artifact"
+    );
+}
+
+#[test]
+fn more_referrers_than_the_cap_deny_instead_of_truncating() {
+    let config =
+        json!({"verifier": {"plugins": [{"name": "sbom"}]}, "executor": {"maxReferrers": 0}});
+    let run = verify_with("v1", &config);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let message = run.json()["verifierReports"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("more than 0 referrers"), "{message}");
+}
+
+#[test]
+fn policy_any_and_all_follow_ratify() {
+    let both = |rule: &str, mode: &str| {
+        json!({
+            "pluginBinDirs": [support::bin_dir()],
+            "policy": {"plugin": {"name": "configPolicy", "artifactVerificationPolicies": {"application/spdx+json": rule}}},
+            "verifier": {"plugins": [
+                {"name": "sbom", "artifactTypes": "application/spdx+json"},
+                {"name": "second", "type": "misbehave", "artifactTypes": "application/spdx+json", "mode": mode}
+            ]}
+        })
+    };
+    assert_eq!(
+        verify_with("v1", &both("any", "fail")).code,
+        Some(0),
+        "any: one pass is enough"
+    );
+    assert_eq!(
+        verify_with("v1", &both("all", "fail")).code,
+        Some(1),
+        "all: one failure denies"
+    );
+    assert_eq!(verify_with("v1", &both("all", "success")).code, Some(0));
+    let required = json!({
+        "policy": {"plugin": {"name": "configPolicy", "artifactVerificationPolicies": {"application/vnd.cncf.notary.signature": "any"}}},
+        "verifier": {"plugins": [{"name": "sbom", "artifactTypes": "application/spdx+json"}]}
+    });
+    assert_eq!(
+        verify_with("v1", &required).code,
+        Some(1),
+        "a listed type with no report denies"
+    );
 }

@@ -203,19 +203,16 @@ impl Config {
         }
         if let Some(section) = raw.store {
             config.plugin_bin_dirs.extend(section.plugin_bin_dirs);
-            if section.plugins.len() > 1 {
-                return Err(Error::config(format!(
-                    "{origin}: `store.plugins` lists {} stores; this version supports one",
-                    section.plugins.len()
-                )));
+            for (index, entry) in section.plugins.iter().enumerate().skip(1) {
+                // Ratify consults every store; this version reads the subject from one.
+                tracing::warn!(
+                    "{origin}: ignoring `store.plugins[{index}]` ({:?}): only the first store is used",
+                    entry.name
+                );
             }
             if let Some(entry) = section.plugins.into_iter().next() {
-                let plugin = plugin_name(
-                    &entry.name,
-                    entry.kind.as_deref(),
-                    "store.plugins[0]",
-                    &origin,
-                )?;
+                let at = "store.plugins[0]";
+                let plugin = plugin_name(&entry.name, entry.kind.as_deref(), at, &origin)?;
                 let raw_entry = value["store"]["plugins"][0].clone();
                 config.store = Some(StoreConfig {
                     name: entry.name,

@@ -55,13 +55,23 @@ impl Verifier for Misbehave {
     }
 
     fn configure(&self, _name: &str, config: &Value) -> Result<Mode, WireError> {
-        let name = config.get("mode").and_then(Value::as_str).unwrap_or("success").to_owned();
+        let name = config
+            .get("mode")
+            .and_then(Value::as_str)
+            .unwrap_or("success")
+            .to_owned();
         if name == "reject-config" {
-            return Err(WireError::config("mode reject-config: this config is rejected on purpose")
-                .with_remediation("use another mode"));
+            return Err(WireError::config(
+                "mode reject-config: this config is rejected on purpose",
+            )
+            .with_remediation("use another mode"));
         }
-        let delay = Duration::from_millis(config.get("delayMs").and_then(Value::as_u64).unwrap_or(0));
-        let bytes = config.get("bytes").and_then(Value::as_u64).unwrap_or(50 << 20) as usize;
+        let delay =
+            Duration::from_millis(config.get("delayMs").and_then(Value::as_u64).unwrap_or(0));
+        let bytes = config
+            .get("bytes")
+            .and_then(Value::as_u64)
+            .unwrap_or(50 << 20) as usize;
         Ok(Mode { name, delay, bytes })
     }
 
@@ -85,7 +95,10 @@ impl Verifier for Misbehave {
             "fetch" => return fetch(&request),
             other => return Err(WireError::config(format!("unknown mode {other:?}"))),
         }
-        Ok(VerifyResult::success(format!("misbehave: {} done", mode.name)))
+        Ok(VerifyResult::success(format!(
+            "misbehave: {} done",
+            mode.name
+        )))
     }
 }
 
@@ -94,7 +107,11 @@ fn flood_stderr(bytes: usize) {
     let mut stderr = std::io::stderr().lock();
     let mut written = 0;
     while written < bytes {
-        if stderr.write_all(&line).and_then(|()| stderr.write_all(b"\n")).is_err() {
+        if stderr
+            .write_all(&line)
+            .and_then(|()| stderr.write_all(b"\n"))
+            .is_err()
+        {
             break;
         }
         written += 1024;
@@ -109,6 +126,9 @@ fn fetch(request: &VerifyRequest<'_>) -> Result<VerifyResult, WireError> {
     for layer in &parsed.layers {
         total += request.host.read_blob(&layer.digest, 64 << 20)?.len();
     }
-    Ok(VerifyResult::success(format!("misbehave: fetched {} layer(s)", parsed.layers.len()))
-        .with_extensions(json!({ "bytes": total })))
+    Ok(VerifyResult::success(format!(
+        "misbehave: fetched {} layer(s)",
+        parsed.layers.len()
+    ))
+    .with_extensions(json!({ "bytes": total })))
 }

@@ -16,7 +16,9 @@ pub fn run(mode: &str) {
     let mut huge_bytes: usize = 70 << 20;
     for line in stdin.lock().lines() {
         let Ok(line) = line else { return };
-        let Ok(message) = serde_json::from_str::<HostMessage>(&line) else { continue };
+        let Ok(message) = serde_json::from_str::<HostMessage>(&line) else {
+            continue;
+        };
         let reply: Option<String> = match message {
             HostMessage::Hello(_) => match mode {
                 "hang-handshake" => loop {
@@ -55,7 +57,10 @@ pub fn run(mode: &str) {
             _ => None,
         };
         if let Some(reply) = reply {
-            if writeln!(stdout, "{reply}").and_then(|()| stdout.flush()).is_err() {
+            if writeln!(stdout, "{reply}")
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
                 return;
             }
         }

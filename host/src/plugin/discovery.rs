@@ -82,15 +82,15 @@ impl PluginDirs {
                 });
             }
         }
-        if self.use_path_env {
-            if let Ok(path) = which::which(&file) {
-                tracing::debug!(plugin = name, path = %path.display(), origin = "PATH", "plugin found");
-                return Ok(Discovered {
-                    name: name.to_owned(),
-                    path,
-                    origin: "PATH",
-                });
-            }
+        if self.use_path_env
+            && let Ok(path) = which::which(&file)
+        {
+            tracing::debug!(plugin = name, path = %path.display(), origin = "PATH", "plugin found");
+            return Ok(Discovered {
+                name: name.to_owned(),
+                path,
+                origin: "PATH",
+            });
         }
         let searched: Vec<String> = self
             .dirs
@@ -111,10 +111,10 @@ impl PluginDirs {
     pub fn list(&self) -> Vec<Discovered> {
         let mut found: Vec<Discovered> = Vec::new();
         let mut dirs: Vec<(PathBuf, &'static str)> = self.dirs.clone();
-        if self.use_path_env {
-            if let Some(path) = std::env::var_os("PATH") {
-                dirs.extend(std::env::split_paths(&path).map(|d| (d, "PATH")));
-            }
+        if self.use_path_env
+            && let Some(path) = std::env::var_os("PATH")
+        {
+            dirs.extend(std::env::split_paths(&path).map(|d| (d, "PATH")));
         }
         for (dir, origin) in dirs {
             let Ok(entries) = std::fs::read_dir(&dir) else {

@@ -152,10 +152,10 @@ impl PluginPool {
     async fn acquire(&self, deadline: Instant) -> Result<Arc<PluginProcess>> {
         let mut processes = self.processes.lock().await;
         processes.retain(|p| p.is_alive());
-        if let Some(best) = processes.iter().min_by_key(|p| p.connection.in_flight()) {
-            if best.connection.in_flight() == 0 || processes.len() >= self.max_processes {
-                return Ok(Arc::clone(best));
-            }
+        if let Some(best) = processes.iter().min_by_key(|p| p.connection.in_flight())
+            && (best.connection.in_flight() == 0 || processes.len() >= self.max_processes)
+        {
+            return Ok(Arc::clone(best));
         }
         let process = Arc::new(self.start(deadline).await?);
         processes.push(Arc::clone(&process));

@@ -67,7 +67,8 @@ impl Cas {
     ) -> Result<(PathBuf, u64)> {
         let target = self.path_for(digest);
         let digest = digest.clone();
-        let checked = tokio::task::spawn_blocking(move || {
+
+        tokio::task::spawn_blocking(move || {
             let outcome = check_and_place(&incoming, &target, &digest, expected_size, max_bytes);
             if outcome.is_err() {
                 let _ = std::fs::remove_file(&incoming);
@@ -75,8 +76,7 @@ impl Cas {
             outcome.map(|size| (target, size))
         })
         .await
-        .map_err(|e| Error::host(format!("blob check task failed: {e}")))?;
-        checked
+        .map_err(|e| Error::host(format!("blob check task failed: {e}")))?
     }
 }
 
@@ -99,12 +99,12 @@ fn check_and_place(
             "blob {digest} is {size} bytes, over the {max_bytes}-byte cap (maxBlobBytes)"
         )));
     }
-    if let Some(expected) = expected_size {
-        if expected != size {
-            return Err(Error::store(format!(
-                "blob {digest}: the store returned {size} bytes but the descriptor says {expected}"
-            )));
-        }
+    if let Some(expected) = expected_size
+        && expected != size
+    {
+        return Err(Error::store(format!(
+            "blob {digest}: the store returned {size} bytes but the descriptor says {expected}"
+        )));
     }
     let mut file = std::fs::File::open(incoming)
         .map_err(|e| Error::host(format!("cannot read incoming blob {digest}: {e}")))?;

@@ -47,14 +47,14 @@ impl Content {
     pub async fn resolve(&self, reference: &str, deadline: Instant) -> Result<Descriptor> {
         let descriptor = self.backend.resolve(reference, deadline).await?;
         let digest = parse_digest(&descriptor.digest, self.backend.name())?;
-        if let Some(pinned) = super::reference::digest(reference) {
-            if pinned != descriptor.digest {
-                return Err(Error::store(format!(
-                    "store {} resolved {reference} to {}, not the digest the reference names",
-                    self.backend.name(),
-                    descriptor.digest
-                )));
-            }
+        if let Some(pinned) = super::reference::digest(reference)
+            && pinned != descriptor.digest
+        {
+            return Err(Error::store(format!(
+                "store {} resolved {reference} to {}, not the digest the reference names",
+                self.backend.name(),
+                descriptor.digest
+            )));
         }
         // The manifest must really have that digest and size: fetch and check it now, so a
         // lying store is caught before anything is verified against it.

@@ -56,13 +56,12 @@ pub fn run(mode: &str) {
             HostMessage::Shutdown => return,
             _ => None,
         };
-        if let Some(reply) = reply {
-            if writeln!(stdout, "{reply}")
+        if let Some(reply) = reply
+            && writeln!(stdout, "{reply}")
                 .and_then(|()| stdout.flush())
                 .is_err()
-            {
-                return;
-            }
+        {
+            return;
         }
     }
 }

@@ -37,7 +37,7 @@
 //!     }
 //!
 //!     fn verify(&self, _config: &(), request: VerifyRequest<'_>) -> Result<VerifyResult, WireError> {
-//!         let manifest = request.host.get_manifest(&request.referrer.digest)?;
+//!         let manifest = request.referrer_manifest()?;
 //!         let manifest: ImageManifest = serde_json::from_slice(&manifest.content.0)
 //!             .map_err(|e| WireError::artifact(format!("referrer manifest is not OCI: {e}")))?;
 //!         Ok(if manifest.layers.is_empty() {

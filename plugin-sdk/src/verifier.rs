@@ -9,8 +9,8 @@ use serde_json::Value;
 use crate::PluginInfo;
 use crate::runtime::{self, Ending, Handler, Host, params};
 use crate::wire::{
-    ConfigureParams, ConfigureResult, Descriptor, Fault, PluginHello, PluginKind, ProtocolVersion,
-    Request, Subject, VerifyParams, VerifyResult, WireError, code, method,
+    ConfigureParams, ConfigureResult, Descriptor, Fault, ManifestContent, PluginHello, PluginKind,
+    ProtocolVersion, Request, Subject, VerifyParams, VerifyResult, WireError, code, method,
 };
 
 /// One `verify` call: the subject, the referrer to check, and a way to fetch its content.
@@ -21,6 +21,19 @@ pub struct VerifyRequest<'a> {
     pub referrer: &'a Descriptor,
     /// Fetches manifests, blobs and nested referrers through the host.
     pub host: &'a Host,
+    /// The referrer's manifest when the host sent it along with the request.
+    pub prefetched_manifest: Option<&'a ManifestContent>,
+}
+
+impl VerifyRequest<'_> {
+    /// The referrer's manifest: the copy the host sent with the request, else fetched from
+    /// the host (one round trip).
+    pub fn referrer_manifest(&self) -> Result<ManifestContent, WireError> {
+        match self.prefetched_manifest {
+            Some(manifest) => Ok(manifest.clone()),
+            None => self.host.get_manifest(&self.referrer.digest),
+        }
+    }
 }
 
 /// A verifier: checks referrers of one or more artifact types.
@@ -78,6 +91,7 @@ impl<V: Verifier> Handler for VerifierHandler<V> {
                     subject: &p.subject,
                     referrer: &p.referrer,
                     host: &host,
+                    prefetched_manifest: p.referrer_manifest.as_ref(),
                 };
                 to_value(&self.plugin.verify(&config, request)?)
             }

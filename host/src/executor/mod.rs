@@ -10,7 +10,9 @@ mod services;
 use std::sync::Arc;
 
 use futures::stream::{self, StreamExt};
-use ratify_plugin_sdk::wire::{Descriptor, Subject, VerifyParams, VerifyResult, method};
+use ratify_plugin_sdk::wire::{
+    Descriptor, ManifestContent, Subject, VerifyParams, VerifyResult, method,
+};
 use tokio::time::Instant;
 
 use crate::config::{ExecutorSettings, PolicyConfig, VerifierConfig};
@@ -163,11 +165,32 @@ impl Executor {
         deadline: Instant,
     ) -> Vec<VerifierReport> {
         let artifact_type = referrer.artifact_type.clone().unwrap_or_default();
+        let verifiers: Vec<&BoundVerifier> = self
+            .verifiers
+            .iter()
+            .filter(|v| v.handles(&artifact_type))
+            .collect();
+        if verifiers.is_empty() {
+            return Vec::new();
+        }
+        // Every verifier needs the referrer's manifest: fetch and check it once and send it
+        // with each request, saving every plugin a round trip.
+        let manifest = self
+            .content
+            .manifest(&subject.reference, &referrer.digest, deadline)
+            .await;
         let mut reports = Vec::new();
-        for verifier in self.verifiers.iter().filter(|v| v.handles(&artifact_type)) {
-            let mut report = self
-                .run_verifier(verifier, subject, referrer, deadline)
-                .await;
+        for verifier in verifiers {
+            let result = match &manifest {
+                Ok(manifest) => {
+                    self.call_verifier(verifier, subject, referrer, manifest, deadline)
+                        .await
+                }
+                Err(error) => Err(error
+                    .clone()
+                    .context("cannot fetch the referrer's manifest")),
+            };
+            let mut report = report_for(verifier, subject, referrer, result);
             if !verifier.config.nested_references.is_empty() {
                 self.verify_nested(&mut report, verifier, subject, referrer, depth, deadline)
                     .await;
@@ -177,63 +200,37 @@ impl Executor {
         reports
     }
 
-    async fn run_verifier(
+    async fn call_verifier(
         &self,
         verifier: &BoundVerifier,
         subject: &Subject,
         referrer: &Descriptor,
+        manifest: &ManifestContent,
         deadline: Instant,
-    ) -> VerifierReport {
+    ) -> Result<VerifyResult, Error> {
         let params = VerifyParams {
             config_id: verifier.config_id.clone(),
             subject: subject.clone(),
             referrer: referrer.clone(),
+            referrer_manifest: Some(manifest.clone()),
         };
+        let params = serde_json::to_value(&params)
+            .map_err(|e| Error::host(format!("cannot encode a verify request: {e}")))?;
         let services = Arc::new(VerifyServices::new(
             Arc::clone(&self.content),
             subject,
             deadline,
         ));
-        let called = match serde_json::to_value(&params) {
-            Ok(params) => {
-                verifier
-                    .pool
-                    .call(method::VERIFY, params, Some(services), deadline)
-                    .await
-            }
-            Err(e) => Err(Error::host(format!("cannot encode a verify request: {e}"))),
-        };
-        let result = called.and_then(|value| {
-            serde_json::from_value::<VerifyResult>(value).map_err(|e| {
-                Error::plugin(format!(
-                    "plugin {} answered verify with a result that does not match the protocol: {e}",
-                    verifier.pool.name()
-                ))
-            })
-        });
-        let mut report =
-            VerifierReport::subject_failure(&subject.reference, String::new(), String::new(), None);
-        report.name = verifier.config.name.clone();
-        report.verifier_name = verifier.config.name.clone();
-        report.kind = verifier.config.plugin.clone();
-        report.verifier_type = verifier.config.plugin.clone();
-        report.reference_digest = referrer.digest.clone();
-        report.artifact_type = referrer.artifact_type.clone().unwrap_or_default();
-        match result {
-            Ok(result) => {
-                report.is_success = result.is_success;
-                report.message = result.message;
-                report.error_reason = result.error_reason.unwrap_or_default();
-                report.remediation = result.remediation.unwrap_or_default();
-                report.extensions = result.extensions;
-            }
-            Err(error) => {
-                report.message = format!("verification failed: {}", error.message);
-                report.error_reason = format!("{} error", error.kind);
-                report.remediation = error.remediation.unwrap_or_default();
-            }
-        }
-        report
+        let value = verifier
+            .pool
+            .call(method::VERIFY, params, Some(services), deadline)
+            .await?;
+        serde_json::from_value::<VerifyResult>(value).map_err(|e| {
+            Error::plugin(format!(
+                "plugin {} answered verify with a result that does not match the protocol: {e}",
+                verifier.pool.name()
+            ))
+        })
     }
 
     async fn verify_nested(
@@ -268,6 +265,39 @@ impl Executor {
         }
         report.nested_results = nested.verifier_reports;
     }
+}
+
+/// The report for one verifier on one referrer: its result, or a failure saying why there is
+/// none.
+fn report_for(
+    verifier: &BoundVerifier,
+    subject: &Subject,
+    referrer: &Descriptor,
+    result: Result<VerifyResult, Error>,
+) -> VerifierReport {
+    let mut report =
+        VerifierReport::subject_failure(&subject.reference, String::new(), String::new(), None);
+    report.name = verifier.config.name.clone();
+    report.verifier_name = verifier.config.name.clone();
+    report.kind = verifier.config.plugin.clone();
+    report.verifier_type = verifier.config.plugin.clone();
+    report.reference_digest = referrer.digest.clone();
+    report.artifact_type = referrer.artifact_type.clone().unwrap_or_default();
+    match result {
+        Ok(result) => {
+            report.is_success = result.is_success;
+            report.message = result.message;
+            report.error_reason = result.error_reason.unwrap_or_default();
+            report.remediation = result.remediation.unwrap_or_default();
+            report.extensions = result.extensions;
+        }
+        Err(error) => {
+            report.message = format!("verification failed: {}", error.message);
+            report.error_reason = format!("{} error", error.kind);
+            report.remediation = error.remediation.unwrap_or_default();
+        }
+    }
+    report
 }
 
 fn deny_error(subject: &str, error: &Error) -> Outcome {

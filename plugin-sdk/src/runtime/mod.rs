@@ -1,11 +1,13 @@
 //! The plugin side of a connection: handshake, request dispatch, and the stdout guard.
 //!
-//! The reader loop never blocks on a handler: each request runs on its own thread, so a
-//! handler waiting for the host (a `getBlob`) never stops the loop that delivers the answer.
+//! The reader loop never blocks on a handler: each request runs on a worker thread of its own
+//! (reused, see [`workers`]), so a handler waiting for the host (a `getBlob`) never stops the
+//! loop that delivers the answer.
 
 mod guard;
 mod lines;
 pub(crate) mod link;
+mod workers;
 
 use std::io::{BufRead, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -21,6 +23,7 @@ use crate::wire::{
 use lines::{Line, read_line_capped};
 pub use link::Host;
 use link::Link;
+use workers::Workers;
 
 /// What a plugin kind (verifier or store) plugs into the shared loop.
 pub(crate) trait Handler: Send + Sync + 'static {
@@ -58,6 +61,7 @@ pub(crate) fn serve(
     log: Box<dyn Write + Send>,
 ) -> Ending {
     let link = Arc::new(Link::new(output, log));
+    let workers = Arc::new(Workers::default());
     let mut ready = false;
     let ending = loop {
         let line = match read_line_capped(input, DEFAULT_MAX_LINE_BYTES) {
@@ -125,7 +129,7 @@ pub(crate) fn serve(
                 );
                 link.send(&PluginMessage::Response(Response::err(request.id, error)));
             }
-            HostMessage::Request(request) => spawn_handler(&handler, &link, request),
+            HostMessage::Request(request) => spawn_handler(&workers, &handler, &link, request),
             HostMessage::Response(response) => link.deliver(response),
             HostMessage::Shutdown => break Ending::Clean,
             HostMessage::Unknown => link.log("ignoring a message of unknown type from the host"),
@@ -142,28 +146,28 @@ fn report(link: &Link, code: i64, message: String) {
     link.send(&PluginMessage::Error(ErrorMessage { error }));
 }
 
-fn spawn_handler(handler: &Arc<dyn Handler>, link: &Arc<Link>, request: Request) {
+fn spawn_handler(
+    workers: &Arc<Workers>,
+    handler: &Arc<dyn Handler>,
+    link: &Arc<Link>,
+    request: Request,
+) {
     let handler = Arc::clone(handler);
-    let link = Arc::clone(link);
-    let spawned = std::thread::Builder::new()
-        .name(format!("request-{}", request.id))
-        .spawn({
-            let link = Arc::clone(&link);
-            move || {
-                let host = Host {
-                    context: request.id,
-                    link: Arc::clone(&link),
-                };
-                let outcome = catch_unwind(AssertUnwindSafe(|| handler.handle(&request, host)))
-                    .unwrap_or_else(|panic| Err(panic_error(&request, panic.as_ref())));
-                let response = match outcome {
-                    Ok(result) => Response::ok(request.id, result),
-                    Err(error) => Response::err(request.id, error),
-                };
-                link.send(&PluginMessage::Response(response));
-            }
-        });
-    if let Err(e) = spawned {
+    let job_link = Arc::clone(link);
+    let job = Box::new(move || {
+        let host = Host {
+            context: request.id,
+            link: Arc::clone(&job_link),
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| handler.handle(&request, host)))
+            .unwrap_or_else(|panic| Err(panic_error(&request, panic.as_ref())));
+        let response = match outcome {
+            Ok(result) => Response::ok(request.id, result),
+            Err(error) => Response::err(request.id, error),
+        };
+        job_link.send(&PluginMessage::Response(response));
+    });
+    if let Err(e) = workers.run(job) {
         link.log(&format!("cannot start a thread for a request: {e}"));
     }
 }

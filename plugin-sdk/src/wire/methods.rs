@@ -66,6 +66,10 @@ pub struct VerifyParams {
     pub subject: Subject,
     /// The referrer to verify (a signature, an SBOM, …): its manifest's descriptor.
     pub referrer: Descriptor,
+    /// The referrer's manifest, already fetched and checked by the host, so the plugin need
+    /// not ask for it. Optional: a plugin must fall back to `getManifest` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer_manifest: Option<ManifestContent>,
 }
 
 /// A verifier's verdict on one referrer.

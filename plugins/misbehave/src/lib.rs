@@ -119,7 +119,7 @@ fn flood_stderr(bytes: usize) {
 }
 
 fn fetch(request: &VerifyRequest<'_>) -> Result<VerifyResult, WireError> {
-    let manifest = request.host.get_manifest(&request.referrer.digest)?;
+    let manifest = request.referrer_manifest()?;
     let parsed: ImageManifest = serde_json::from_slice(&manifest.content.0)
         .map_err(|e| WireError::artifact(format!("referrer manifest: {e}")))?;
     let mut total = 0;

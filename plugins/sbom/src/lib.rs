@@ -48,7 +48,7 @@ impl Verifier for SbomVerifier {
         request: VerifyRequest<'_>,
     ) -> Result<VerifyResult, WireError> {
         let referrer = &request.referrer.digest;
-        let content = request.host.get_manifest(referrer)?;
+        let content = request.referrer_manifest()?;
         let manifest: ImageManifest = match serde_json::from_slice(&content.content.0) {
             Ok(manifest) => manifest,
             Err(e) => {

@@ -80,7 +80,7 @@ impl Engine {
                 .await?;
                 verifiers.push(BoundVerifier {
                     config: verifier.clone(),
-                    pool,
+                    runtime: pool,
                     config_id,
                 });
             }

@@ -330,3 +330,57 @@ fn ctrl_c_shuts_plugins_down_and_reaps_them() {
         processes_mentioning(&dir)
     );
 }
+
+#[test]
+fn plugins_get_a_minimal_environment_not_the_hosts() {
+    let plugins = plugin_dir(&[("misbehave", "ratify-misbehave")]);
+    let home = tempfile::tempdir().unwrap();
+    let config = json!({
+        "pluginBinDirs": [plugins.path()],
+        "verifier": {"plugins": [{"name": "env", "type": "misbehave", "mode": "env"}]},
+        "executor": {"pluginEnv": ["HTTPS_PROXY"]},
+    });
+    let config = write_config(home.path(), &config).display().to_string();
+    let subject = format!("{}:v1", example_layout().display());
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ratify"))
+        .args(["verify", "--oci-layout", "-s", &subject, "-c", &config])
+        .env("RATIFY_CONFIG", home.path())
+        .env("AWS_SECRET_ACCESS_KEY", "do-not-leak")
+        .env("DOCKER_CONFIG", "/secret/docker")
+        .env("HTTPS_PROXY", "http://proxy.invalid:3128")
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let env = result["verifierReports"][0]["extensions"]["env"]
+        .as_object()
+        .unwrap()
+        .clone();
+    assert!(
+        !env.contains_key("AWS_SECRET_ACCESS_KEY") && !env.contains_key("DOCKER_CONFIG"),
+        "{env:?}"
+    );
+    assert_eq!(env["RATIFY_PLUGIN_PROTOCOL"], "1.0");
+    assert_eq!(
+        env["HTTPS_PROXY"], "http://proxy.invalid:3128",
+        "pluginEnv passes listed variables"
+    );
+    assert_eq!(env["TZ"], "UTC");
+    let allowed = [
+        "PATH",
+        "HOME",
+        "TMPDIR",
+        "LANG",
+        "LC_ALL",
+        "TZ",
+        "RATIFY_PLUGIN_PROTOCOL",
+        "RATIFY_LOG_LEVEL",
+        "HTTPS_PROXY",
+    ];
+    for key in env.keys() {
+        assert!(
+            allowed.contains(&key.as_str()),
+            "unexpected variable {key} reached the plugin"
+        );
+    }
+}

@@ -5,21 +5,20 @@
 //! error into an allow.
 
 pub mod policy;
+mod runtime;
 mod services;
 
 use std::sync::Arc;
 
 use futures::stream::{self, StreamExt};
-use ratify_plugin_sdk::wire::{
-    Descriptor, ManifestContent, Subject, VerifyParams, VerifyResult, method,
-};
+use ratify_plugin_sdk::wire::{Descriptor, ManifestContent, Subject, VerifyParams, VerifyResult};
 use tokio::time::Instant;
 
 use crate::config::{ExecutorSettings, PolicyConfig, VerifierConfig};
 use crate::error::Error;
-use crate::plugin::PluginPool;
 use crate::report::{Outcome, VerifierReport};
 use crate::store::{Content, reference};
+pub use runtime::VerifierRuntime;
 use services::VerifyServices;
 
 /// The message Ratify users know for a subject with nothing attached.
@@ -29,8 +28,8 @@ pub const NO_REFERRERS: &str = "verification failed: no referrers found for this
 pub struct BoundVerifier {
     /// The verifier's config entry.
     pub config: VerifierConfig,
-    /// The processes of its plugin.
-    pub pool: Arc<PluginPool>,
+    /// What runs it (its plugin's processes).
+    pub runtime: Arc<dyn VerifierRuntime>,
     /// The id its config was accepted under.
     pub config_id: String,
 }
@@ -214,23 +213,12 @@ impl Executor {
             referrer: referrer.clone(),
             referrer_manifest: Some(manifest.clone()),
         };
-        let params = serde_json::to_value(&params)
-            .map_err(|e| Error::host(format!("cannot encode a verify request: {e}")))?;
         let services = Arc::new(VerifyServices::new(
             Arc::clone(&self.content),
             subject,
             deadline,
         ));
-        let value = verifier
-            .pool
-            .call(method::VERIFY, params, Some(services), deadline)
-            .await?;
-        serde_json::from_value::<VerifyResult>(value).map_err(|e| {
-            Error::plugin(format!(
-                "plugin {} answered verify with a result that does not match the protocol: {e}",
-                verifier.pool.name()
-            ))
-        })
+        verifier.runtime.verify(&params, services, deadline).await
     }
 
     async fn verify_nested(

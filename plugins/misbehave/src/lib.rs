@@ -12,7 +12,8 @@
 //!   `success` (default), `fail`, `slow` (`delayMs`), `never-answer`, `die-mid-request`,
 //!   `flood-stderr` (`bytes`, default 50 MiB), `print-outside` (stray `println!`s, then
 //!   success: the SDK's stdout guard must keep the protocol intact), `panic`, `reject-config`,
-//!   `fetch` (reads the referrer's manifest and every layer through the host, then succeeds).
+//!   `fetch` (reads the referrer's manifest and every layer through the host, then succeeds),
+//!   `env` (succeeds, reporting its environment in `extensions.env`).
 
 mod raw;
 
@@ -93,6 +94,13 @@ impl Verifier for Misbehave {
             }
             "panic" => panic!("misbehave: panicking on purpose"),
             "fetch" => return fetch(&request),
+            "env" => {
+                let env: serde_json::Map<String, Value> = std::env::vars()
+                    .map(|(k, v)| (k, Value::String(v)))
+                    .collect();
+                return Ok(VerifyResult::success("misbehave: environment attached")
+                    .with_extensions(json!({ "env": env })));
+            }
             other => return Err(WireError::config(format!("unknown mode {other:?}"))),
         }
         Ok(VerifyResult::success(format!(

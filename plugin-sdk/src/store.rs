@@ -1,19 +1,18 @@
 //! Writing a store plugin: implement [`Store`], then call [`run`] from `main`.
 
-use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::PluginInfo;
+use crate::runtime::configs::{Configs, to_value, unknown_method};
 use crate::runtime::{self, Ending, Handler, Host, params};
-use crate::verifier::{to_value, unknown_config, unknown_method};
 use crate::wire::{
-    BlobWritten, ConfigureParams, ConfigureResult, Descriptor, GetBlobParams, GetManifestParams,
-    ListReferrersParams, ManifestContent, PluginHello, PluginKind, ProtocolVersion, ReferrersPage,
-    Request, ResolveParams, ResolveResult, Subject, WireError, method,
+    BlobWritten, Descriptor, GetBlobParams, GetManifestParams, ListReferrersParams,
+    ManifestContent, PluginHello, PluginKind, ProtocolVersion, ReferrersPage, Request,
+    ResolveParams, ResolveResult, Subject, WireError, method,
 };
 
 /// A referrer store: resolves references and serves manifests, blobs and referrer lists.
@@ -62,17 +61,7 @@ pub trait Store: Send + Sync + 'static {
 
 struct StoreHandler<S: Store> {
     plugin: S,
-    configs: RwLock<HashMap<String, Arc<S::Config>>>,
-}
-
-impl<S: Store> StoreHandler<S> {
-    fn config(&self, config_id: &str) -> Result<Arc<S::Config>, WireError> {
-        let configs = self.configs.read().unwrap_or_else(|e| e.into_inner());
-        configs
-            .get(config_id)
-            .cloned()
-            .ok_or_else(|| unknown_config(config_id))
-    }
+    configs: Configs<S::Config>,
 }
 
 impl<S: Store> Handler for StoreHandler<S> {
@@ -82,23 +71,19 @@ impl<S: Store> Handler for StoreHandler<S> {
 
     fn handle(&self, request: &Request, _host: Host) -> Result<Value, WireError> {
         match request.method.as_str() {
-            method::CONFIGURE => {
-                let p: ConfigureParams = params(request)?;
-                let config = self.plugin.configure(&p.name, &p.config)?;
-                let mut configs = self.configs.write().unwrap_or_else(|e| e.into_inner());
-                configs.insert(p.config_id, Arc::new(config));
-                to_value(&ConfigureResult {})
-            }
+            method::CONFIGURE => self
+                .configs
+                .configure(request, |name, config| self.plugin.configure(name, config)),
             method::RESOLVE => {
                 let p: ResolveParams = params(request)?;
                 let descriptor = self
                     .plugin
-                    .resolve(&*self.config(&p.config_id)?, &p.reference)?;
+                    .resolve(&*self.configs.get(&p.config_id)?, &p.reference)?;
                 to_value(&ResolveResult { descriptor })
             }
             method::LIST_REFERRERS => {
                 let p: ListReferrersParams = params(request)?;
-                let config = self.config(&p.config_id)?;
+                let config = self.configs.get(&p.config_id)?;
                 let page = self.plugin.list_referrers(
                     &config,
                     &p.subject,
@@ -109,14 +94,14 @@ impl<S: Store> Handler for StoreHandler<S> {
             }
             method::GET_MANIFEST => {
                 let p: GetManifestParams = params(request)?;
-                let config = self.config(&p.config_id)?;
+                let config = self.configs.get(&p.config_id)?;
                 let content: ManifestContent =
                     self.plugin.get_manifest(&config, &p.reference, &p.digest)?;
                 to_value(&content)
             }
             method::GET_BLOB => {
                 let p: GetBlobParams = params(request)?;
-                let config = self.config(&p.config_id)?;
+                let config = self.configs.get(&p.config_id)?;
                 let destination = Path::new(&p.destination);
                 let size = self.plugin.get_blob(
                     &config,
@@ -150,6 +135,6 @@ pub fn run_with_io<S: Store>(
 fn handler<S: Store>(store: S) -> Arc<dyn Handler> {
     Arc::new(StoreHandler {
         plugin: store,
-        configs: RwLock::new(HashMap::new()),
+        configs: Configs::new(),
     })
 }

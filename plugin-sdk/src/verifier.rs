@@ -1,16 +1,16 @@
 //! Writing a verifier plugin: implement [`Verifier`], then call [`run`] from `main`.
 
-use std::collections::HashMap;
 use std::io::{BufRead, Write};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::PluginInfo;
+use crate::runtime::configs::{Configs, to_value, unknown_method};
 use crate::runtime::{self, Ending, Handler, Host, params};
 use crate::wire::{
-    ConfigureParams, ConfigureResult, Descriptor, Fault, ManifestContent, PluginHello, PluginKind,
-    ProtocolVersion, Request, Subject, VerifyParams, VerifyResult, WireError, code, method,
+    Descriptor, ManifestContent, PluginHello, PluginKind, ProtocolVersion, Request, Subject,
+    VerifyParams, VerifyResult, WireError, method,
 };
 
 /// One `verify` call: the subject, the referrer to check, and a way to fetch its content.
@@ -61,7 +61,7 @@ pub trait Verifier: Send + Sync + 'static {
 
 struct VerifierHandler<V: Verifier> {
     plugin: V,
-    configs: RwLock<HashMap<String, Arc<V::Config>>>,
+    configs: Configs<V::Config>,
 }
 
 impl<V: Verifier> Handler for VerifierHandler<V> {
@@ -71,22 +71,12 @@ impl<V: Verifier> Handler for VerifierHandler<V> {
 
     fn handle(&self, request: &Request, host: Host) -> Result<Value, WireError> {
         match request.method.as_str() {
-            method::CONFIGURE => {
-                let p: ConfigureParams = params(request)?;
-                let config = self.plugin.configure(&p.name, &p.config)?;
-                let mut configs = self.configs.write().unwrap_or_else(|e| e.into_inner());
-                configs.insert(p.config_id, Arc::new(config));
-                to_value(&ConfigureResult {})
-            }
+            method::CONFIGURE => self
+                .configs
+                .configure(request, |name, config| self.plugin.configure(name, config)),
             method::VERIFY => {
                 let p: VerifyParams = params(request)?;
-                let config = self
-                    .configs
-                    .read()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get(&p.config_id)
-                    .cloned()
-                    .ok_or_else(|| unknown_config(&p.config_id))?;
+                let config = self.configs.get(&p.config_id)?;
                 let request = VerifyRequest {
                     subject: &p.subject,
                     referrer: &p.referrer,
@@ -98,27 +88,6 @@ impl<V: Verifier> Handler for VerifierHandler<V> {
             other => Err(unknown_method(other, "verifier")),
         }
     }
-}
-
-pub(crate) fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, WireError> {
-    serde_json::to_value(value)
-        .map_err(|e| WireError::internal(format!("cannot encode result: {e}")))
-}
-
-pub(crate) fn unknown_config(config_id: &str) -> WireError {
-    WireError::new(
-        code::UNKNOWN_CONFIG,
-        Fault::Host,
-        format!("config id {config_id:?} was never accepted by configure"),
-    )
-}
-
-pub(crate) fn unknown_method(method: &str, kind: &str) -> WireError {
-    WireError::new(
-        code::UNKNOWN_METHOD,
-        Fault::Host,
-        format!("a {kind} has no method {method:?}"),
-    )
 }
 
 /// Runs `verifier` as a plugin process on stdin/stdout until the host is done; never returns.
@@ -139,6 +108,6 @@ pub fn run_with_io<V: Verifier>(
 fn handler<V: Verifier>(verifier: V) -> Arc<dyn Handler> {
     Arc::new(VerifierHandler {
         plugin: verifier,
-        configs: RwLock::new(HashMap::new()),
+        configs: Configs::new(),
     })
 }

@@ -4,6 +4,7 @@
 //! (reused, see [`workers`]), so a handler waiting for the host (a `getBlob`) never stops the
 //! loop that delivers the answer.
 
+pub(crate) mod configs;
 mod guard;
 mod lines;
 pub(crate) mod link;

@@ -384,3 +384,44 @@ fn plugins_get_a_minimal_environment_not_the_hosts() {
         );
     }
 }
+
+#[test]
+fn what_a_plugin_started_dies_with_it() {
+    // A wrapper script that runs the real plugin as its child (no exec): killing only the
+    // script would leave the plugin running, holding our pipes.
+    let plugins = plugin_dir(&[("misbehave-hang-handshake", "ratify-misbehave")]);
+    let wrapper = plugins.path().join("ratify-wrapper");
+    let target = plugins.path().join("ratify-misbehave-hang-handshake");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\n{}\necho done\n", target.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let config = json!({
+        "pluginBinDirs": [plugins.path()],
+        "verifier": {"plugins": [{"name": "wrapper"}]},
+        "executor": {"pluginStartTimeout": 1000},
+    });
+    let config = write_config(home.path(), &config).display().to_string();
+    let subject = format!("{}:v1", example_layout().display());
+    let run = ratify(
+        &["verify", "--oci-layout", "-s", &subject, "-c", &config],
+        home.path(),
+        Duration::from_secs(30),
+    );
+    assert_load_error(&run, "wrapper", "did not complete the handshake in time");
+    assert_within(&run, 1000);
+    let dir = plugins.path().display().to_string();
+    assert!(
+        support::eventually(Duration::from_secs(2), || processes_mentioning(&dir)
+            .is_empty()),
+        "the wrapper's child outlived ratify: {:?}",
+        processes_mentioning(&dir)
+    );
+}

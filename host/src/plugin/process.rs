@@ -183,20 +183,41 @@ async fn monitor(
     kill: oneshot::Receiver<()>,
     exited: watch::Sender<bool>,
 ) {
+    let group = child.id();
     let mut closed = connection.closed();
     let status = tokio::select! {
         status = child.wait() => describe_status(status),
         _ = kill => kill_and_reap(&mut child).await,
         _ = async { closed.wait_for(Option::is_some).await.is_ok() } => kill_and_reap(&mut child).await,
     };
+    // Whatever the plugin started (a wrapper script's child, helpers) goes with it: they
+    // would otherwise outlive the host and hold its pipes open.
+    kill_group(group);
     connection.close(&format!("process {status}"));
     tracing::debug!(plugin = connection.plugin(), "plugin process {status}");
     let _ = exited.send(true);
 }
 
 async fn kill_and_reap(child: &mut Child) -> String {
+    let group = child.id();
+    kill_group(group);
     let _ = child.start_kill();
-    describe_status(child.wait().await)
+    let status = describe_status(child.wait().await);
+    kill_group(group);
+    status
+}
+
+/// Kills the process group the plugin leads (it was started with `process_group(0)`, so the
+/// group id is its pid). The kernel keeps a group id from being reused while any member
+/// lives, so this is safe after the leader has been reaped too.
+fn kill_group(group: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(group) = group.and_then(|g| libc::pid_t::try_from(g).ok()) {
+        // SAFETY: killpg only sends a signal; ESRCH (no such group) is expected and ignored.
+        unsafe { libc::killpg(group, libc::SIGKILL) };
+    }
+    #[cfg(not(unix))]
+    let _ = group;
 }
 
 fn describe_status(status: std::io::Result<std::process::ExitStatus>) -> String {
@@ -228,6 +249,7 @@ async fn drain_stderr<R: AsyncRead + Unpin>(plugin: String, mut stderr: R, cap: 
         cap,
         forwarded: 0,
         dropped: 0,
+        truncated: 0,
     };
     let mut buffer = vec![0u8; 16 * 1024];
     let mut line = Vec::new();
@@ -243,7 +265,7 @@ async fn drain_stderr<R: AsyncRead + Unpin>(plugin: String, mut stderr: R, cap: 
             };
             let room = MAX_LOG_LINE.saturating_sub(line.len());
             line.extend_from_slice(&text[..text.len().min(room)]);
-            log.dropped += text.len().saturating_sub(room);
+            log.truncated += text.len().saturating_sub(room);
             if ends_line {
                 log.emit(&line);
                 line.clear();
@@ -253,8 +275,13 @@ async fn drain_stderr<R: AsyncRead + Unpin>(plugin: String, mut stderr: R, cap: 
     if !line.is_empty() {
         log.emit(&line);
     }
-    if log.dropped > 0 {
-        tracing::warn!(plugin = %log.plugin, "dropped {} bytes of stderr", log.dropped);
+    if log.dropped + log.truncated > 0 {
+        tracing::warn!(
+            plugin = %log.plugin,
+            "dropped {} bytes of stderr over the cap and {} bytes of overlong lines",
+            log.dropped,
+            log.truncated
+        );
     }
 }
 
@@ -262,7 +289,10 @@ struct CappedLog {
     plugin: String,
     cap: usize,
     forwarded: usize,
+    /// Bytes of whole lines dropped once the cap was reached.
     dropped: usize,
+    /// Bytes cut from lines longer than 8 KiB.
+    truncated: usize,
 }
 
 impl CappedLog {

@@ -588,3 +588,69 @@ fn policy_any_and_all_follow_ratify() {
         "a listed type with no report denies"
     );
 }
+
+/// Copies the example layout and makes it lie: a referrers-tag index for `unsigned` lists the
+/// SBOM that really belongs to `v1`.
+fn lying_layout(dir: &std::path::Path) -> String {
+    let copy = dir.join("layout");
+    std::fs::create_dir_all(copy.join("blobs/sha256")).unwrap();
+    for entry in std::fs::read_dir(example_layout().join("blobs/sha256")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            copy.join("blobs/sha256").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    std::fs::copy(example_layout().join("oci-layout"), copy.join("oci-layout")).unwrap();
+    let mut index: Value =
+        serde_json::from_slice(&std::fs::read(example_layout().join("index.json")).unwrap())
+            .unwrap();
+    let entries = index["manifests"].as_array().unwrap().clone();
+    let tagged = |tag: &str| {
+        entries
+            .iter()
+            .find(|e| e["annotations"]["org.opencontainers.image.ref.name"] == tag)
+            .unwrap()
+            .clone()
+    };
+    let unsigned = tagged("unsigned")["digest"].as_str().unwrap().to_owned();
+    let v1_sbom = entries
+        .iter()
+        .find(|e| e["artifactType"] == "application/spdx+json")
+        .unwrap()
+        .clone();
+    let lie = serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [v1_sbom]})).unwrap();
+    let lie_digest = format!(
+        "sha256:{}",
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&lie))
+    );
+    std::fs::write(copy.join("blobs/sha256").join(&lie_digest[7..]), &lie).unwrap();
+    index["manifests"].as_array_mut().unwrap().push(json!({
+        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": lie_digest, "size": lie.len(),
+        "annotations": {"org.opencontainers.image.ref.name": unsigned.replace(':', "-")}
+    }));
+    std::fs::write(copy.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    format!("{}:unsigned", copy.display())
+}
+
+#[test]
+fn a_store_cannot_pass_off_another_images_referrer() {
+    let work = tempfile::tempdir().unwrap();
+    let subject = lying_layout(work.path());
+    let config = bundled_config();
+    let run = ratify(
+        &["verify", "--oci-layout", "-s", &subject, "-c", &config],
+        work.path(),
+        LIMIT,
+    );
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let message = run.json()["verifierReports"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("but its manifest's subject is"),
+        "{message}"
+    );
+}

@@ -4,6 +4,7 @@
 //! Every failure becomes a failing report that says what failed and why; nothing here turns an
 //! error into an allow.
 
+mod binding;
 pub mod policy;
 mod runtime;
 mod services;
@@ -177,21 +178,23 @@ impl Executor {
         let manifest = self
             .content
             .manifest(&subject.reference, &referrer.digest, deadline)
-            .await;
+            .await
+            .map_err(|e| e.context("cannot fetch the referrer's manifest"))
+            .and_then(|m| binding::check(subject, referrer, &m).map(|checked| (m, checked)));
         let mut reports = Vec::new();
         for verifier in verifiers {
             let result = match &manifest {
-                Ok(manifest) => {
+                Ok((manifest, _)) => {
                     self.call_verifier(verifier, subject, referrer, manifest, deadline)
                         .await
                 }
-                Err(error) => Err(error
-                    .clone()
-                    .context("cannot fetch the referrer's manifest")),
+                Err(error) => Err(error.clone()),
             };
             let mut report = report_for(verifier, subject, referrer, result);
-            if !verifier.config.nested_references.is_empty() {
-                self.verify_nested(&mut report, verifier, subject, referrer, depth, deadline)
+            if let (Ok((_, checked)), false) =
+                (&manifest, verifier.config.nested_references.is_empty())
+            {
+                self.verify_nested(&mut report, verifier, subject, checked, depth, deadline)
                     .await;
             }
             reports.push(report);

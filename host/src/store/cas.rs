@@ -212,7 +212,8 @@ mod tests {
         let cas = Cas::new().unwrap();
         let outside = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(outside.path(), b"sbom").unwrap();
-        let cases: [(&str, Box<dyn Fn(&Path)>, Option<u64>, u64); 4] = [
+        type Case<'a> = (&'a str, Box<dyn Fn(&Path) + 'a>, Option<u64>, u64);
+        let cases: [Case; 4] = [
             (
                 "regular file",
                 Box::new(|p| std::os::unix::fs::symlink(outside.path(), p).unwrap()),

@@ -415,6 +415,7 @@ fn unknown_top_level_keys_warn_but_load() {
     let mut config: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(bundled_config()).unwrap()).unwrap();
     config["verfier"] = json!({});
+    config["executor"]["maxBlobByte"] = json!(1);
     let path = write_config(home.path(), &config).display().to_string();
     let run = ratify(
         &["verify", "--oci-layout", "-s", &subject("v1"), "-c", &path],

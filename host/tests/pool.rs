@@ -145,3 +145,54 @@ async fn concurrent_calls_share_processes_up_to_the_pool_size() {
         assert!(support::eventually(Duration::from_secs(2), || reaped(pid)));
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_caller_never_waits_past_its_deadline_for_another_callers_start() {
+    let plugins = support::plugin_dir(&[("misbehave-slow-handshake", "ratify-misbehave")]);
+    let settings = ProcessSettings {
+        max_line: 1 << 20,
+        max_log_bytes: 1 << 20,
+        env_passthrough: Vec::new(),
+        log_level: None,
+    };
+    let path = plugins.path().join("ratify-misbehave-slow-handshake");
+    let pool = std::sync::Arc::new(PluginPool::new(
+        "slow",
+        &path,
+        PluginKind::Verifier,
+        settings,
+        Duration::from_secs(5),
+        1,
+    ));
+    let starter = {
+        let pool = std::sync::Arc::clone(&pool);
+        tokio::spawn(async move {
+            pool.call(
+                "verify",
+                verify("any"),
+                None,
+                Instant::now() + Duration::from_secs(6),
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let hurried = pool
+        .call(
+            "verify",
+            verify("any"),
+            None,
+            Instant::now() + Duration::from_millis(300),
+        )
+        .await;
+    let error = hurried.unwrap_err();
+    assert!(
+        error
+            .message
+            .contains("no process became available before the deadline"),
+        "{error}"
+    );
+    // The hurried caller must not have harmed the process the first caller is starting.
+    starter.await.unwrap().unwrap();
+    pool.shutdown(Duration::from_secs(2)).await;
+}

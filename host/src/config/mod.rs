@@ -4,13 +4,14 @@
 //! reports the JSON path of a bad field; plugin-specific keys are passed through untouched for
 //! the plugin's own `configure` to validate.
 
+mod keys;
 mod settings;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 pub use settings::ExecutorSettings;
@@ -87,10 +88,6 @@ impl Default for PolicyConfig {
         }
     }
 }
-
-/// Keys Ratify v1 defines at the top level that we accept without using.
-const TOLERATED_TOP_LEVEL: &[&str] = &["crl", "logger"];
-const KNOWN_TOP_LEVEL: &[&str] = &["store", "policy", "verifier", "executor", "pluginBinDirs"];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -177,14 +174,15 @@ impl Config {
         let Value::Object(top) = &value else {
             return Err(Error::config(format!("{origin} must hold a JSON object")));
         };
-        warn_unknown_keys(top, &origin);
-        let raw: RawConfig = serde_path_to_error::deserialize(&value).map_err(|e| {
-            Error::config(format!(
-                "{origin}: invalid value at `{}`: {}",
-                e.path(),
-                e.inner()
-            ))
-        })?;
+        keys::warn_unknown(top, &origin);
+        let raw: RawConfig = serde_path_to_error::deserialize(keys::without_nulls(&value))
+            .map_err(|e| {
+                Error::config(format!(
+                    "{origin}: invalid value at `{}`: {}",
+                    e.path(),
+                    e.inner()
+                ))
+            })?;
         let mut config = Config {
             source: source.map(Path::to_path_buf),
             plugin_bin_dirs: raw.plugin_bin_dirs,
@@ -233,15 +231,6 @@ impl Config {
             Error::config(format!("cannot read config file {}: {e}", path.display()))
         })?;
         Self::parse(&text, Some(path))
-    }
-}
-
-fn warn_unknown_keys(top: &Map<String, Value>, origin: &str) {
-    for key in top.keys() {
-        if !KNOWN_TOP_LEVEL.contains(&key.as_str()) && !TOLERATED_TOP_LEVEL.contains(&key.as_str())
-        {
-            tracing::warn!("{origin}: ignoring unknown top-level key `{key}`");
-        }
     }
 }
 

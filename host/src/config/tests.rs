@@ -160,3 +160,20 @@ fn upstream_ratify_configs_load() {
     }
     assert!(loaded >= 18, "only {loaded} configs loaded");
 }
+
+#[test]
+fn null_means_not_set_as_in_ratify() {
+    let config = parse(json!({
+        "executor": {"verificationRequestTimeout": null},
+        "policy": {"plugin": {"name": "configPolicy", "artifactVerificationPolicies": null}},
+        "verifier": {"plugins": [{"name": "sbom", "artifactTypes": null, "disallowedLicenses": null}]}
+    }))
+    .unwrap();
+    assert_eq!(config.executor.verification_request_timeout, 5000);
+    assert_eq!(config.verifiers[0].artifact_types, ["*"]);
+    assert!(
+        config.verifiers[0].raw["disallowedLicenses"].is_null(),
+        "the plugin sees its entry as written"
+    );
+    assert!(parse(json!({"verifier": {"plugins": [{"name": null}]}})).is_err());
+}

@@ -31,6 +31,10 @@ impl VerifyServices {
 
 #[async_trait]
 impl HostServices for VerifyServices {
+    fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
     async fn get_manifest(&self, digest: &str) -> Result<ManifestContent> {
         self.content
             .manifest(&self.reference, digest, self.deadline)

@@ -34,6 +34,11 @@ pub trait HostServices: Send + Sync {
     async fn get_blob(&self, digest: &str) -> Result<BlobFile, Error>;
     /// Referrers of a digest in the subject's repository.
     async fn list_referrers(&self, digest: &str, types: &[String]) -> Result<ReferrersPage, Error>;
+
+    /// When answers stop being useful: the deadline of the `verify` being served.
+    fn deadline(&self) -> Instant {
+        Instant::now() + Duration::from_secs(5)
+    }
 }
 
 /// Why a call did not produce a result.
@@ -218,10 +223,14 @@ impl Connection {
         services: Option<Arc<dyn HostServices>>,
         deadline: Instant,
     ) -> Result<Value, CallError> {
-        if !self.is_open() {
-            return Err(CallError::Closed(self.closed_reason()));
-        }
         let started = Instant::now();
+        if started >= deadline {
+            // Nothing was sent, so the plugin is not at fault: keep the connection.
+            return Err(CallError::Timeout {
+                method: method.to_owned(),
+                after: Duration::ZERO,
+            });
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         {
@@ -230,6 +239,12 @@ impl Connection {
             if let Some(services) = services {
                 shared.contexts.insert(id, services);
             }
+        }
+        // Checked after registering: `close` sets the reason before it clears the pending
+        // calls, so a close racing with this call is seen here or wakes it.
+        if !self.is_open() {
+            self.forget(id);
+            return Err(CallError::Closed(self.closed_reason()));
         }
         let request = HostMessage::Request(Request {
             id,
@@ -271,9 +286,9 @@ impl Connection {
     pub async fn shutdown(&self) {
         let deadline = Instant::now() + Duration::from_millis(500);
         let _ = self.send(&HostMessage::Shutdown, deadline).await;
-        let mut writer = self.writer.lock().await;
-        let _ = timeout_at(deadline, writer.shutdown()).await;
-        drop(writer);
+        if let Ok(mut writer) = timeout_at(deadline, self.writer.lock()).await {
+            let _ = timeout_at(deadline, writer.shutdown()).await;
+        }
         self.close("shut down by the host");
     }
 
@@ -369,67 +384,74 @@ impl Connection {
     }
 
     async fn serve(&self, request: Request) {
-        let result = self.serve_inner(&request).await;
+        let (result, deadline) = self.serve_inner(&request).await;
         let response = match result {
             Ok(value) => Response::ok(request.id, value),
             Err(error) => Response::err(request.id, error),
         };
-        // Answer within a short bound: a plugin that stopped reading is caught by its call's deadline.
-        let deadline = Instant::now() + Duration::from_secs(30);
+        // Answer within the verify's own deadline; past it the plugin is being killed anyway.
         let _ = self.send(&HostMessage::Response(response), deadline).await;
     }
 
-    async fn serve_inner(&self, request: &Request) -> Result<Value, WireError> {
-        let context = request
-            .params
-            .get("context")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| {
-                invalid(format!(
-                    "{} needs a numeric `context` (the verify request id)",
-                    request.method
-                ))
-            })?;
-        let services = lock(&self.shared)
-            .contexts
-            .get(&context)
-            .cloned()
-            .ok_or_else(|| {
-                invalid(format!(
-                    "context {context} is not a verify request in flight"
-                ))
-            })?;
-        let params = request.params.clone();
-        let to_wire = |e: Error| WireError::new(wire_code(&e), e.fault(), e.message.clone());
-        let encode = |v: Result<Value, serde_json::Error>| {
-            v.map_err(|e| WireError::new(code::HOST_INTERNAL, wire::Fault::Host, e.to_string()))
-        };
-        match request.method.as_str() {
-            host_method::GET_MANIFEST => {
-                let p: HostGetManifestParams = decode(params)?;
-                encode(serde_json::to_value(
-                    services.get_manifest(&p.digest).await.map_err(to_wire)?,
-                ))
-            }
-            host_method::GET_BLOB => {
-                let p: HostGetBlobParams = decode(params)?;
-                encode(serde_json::to_value(
-                    services.get_blob(&p.digest).await.map_err(to_wire)?,
-                ))
-            }
-            host_method::LIST_REFERRERS => {
-                let p: HostListReferrersParams = decode(params)?;
-                let page = services
-                    .list_referrers(&p.digest, &p.artifact_types)
-                    .await
-                    .map_err(to_wire)?;
-                encode(serde_json::to_value(page))
-            }
-            other => Err(WireError::new(
+    /// Serves one plugin→host request; also returns the deadline the answer must meet.
+    async fn serve_inner(&self, request: &Request) -> (Result<Value, WireError>, Instant) {
+        let fallback = Instant::now() + Duration::from_secs(5);
+        let known = [
+            host_method::GET_MANIFEST,
+            host_method::GET_BLOB,
+            host_method::LIST_REFERRERS,
+        ];
+        if !known.contains(&request.method.as_str()) {
+            let error = WireError::new(
                 code::UNKNOWN_METHOD,
                 wire::Fault::Plugin,
-                format!("the host has no method {other:?}"),
-            )),
+                format!("the host has no method {:?}", request.method),
+            );
+            return (Err(error), fallback);
+        }
+        let context = request.params.get("context").and_then(Value::as_u64);
+        let services = context.and_then(|c| lock(&self.shared).contexts.get(&c).cloned());
+        let Some(services) = services else {
+            let error = invalid(match context {
+                None => format!(
+                    "{} needs a numeric `context` (the verify request id)",
+                    request.method
+                ),
+                Some(c) => format!("context {c} is not a verify request in flight"),
+            });
+            return (Err(error), fallback);
+        };
+        let deadline = services.deadline();
+        (dispatch(services.as_ref(), request).await, deadline)
+    }
+}
+
+async fn dispatch(services: &dyn HostServices, request: &Request) -> Result<Value, WireError> {
+    let to_wire = |e: Error| WireError::new(wire_code(&e), e.fault(), e.message.clone());
+    let encode = |v: Result<Value, serde_json::Error>| {
+        v.map_err(|e| WireError::new(code::HOST_INTERNAL, wire::Fault::Host, e.to_string()))
+    };
+    let params = request.params.clone();
+    match request.method.as_str() {
+        host_method::GET_MANIFEST => {
+            let p: HostGetManifestParams = decode(params)?;
+            encode(serde_json::to_value(
+                services.get_manifest(&p.digest).await.map_err(to_wire)?,
+            ))
+        }
+        host_method::GET_BLOB => {
+            let p: HostGetBlobParams = decode(params)?;
+            encode(serde_json::to_value(
+                services.get_blob(&p.digest).await.map_err(to_wire)?,
+            ))
+        }
+        _ => {
+            let p: HostListReferrersParams = decode(params)?;
+            let page = services
+                .list_referrers(&p.digest, &p.artifact_types)
+                .await
+                .map_err(to_wire)?;
+            encode(serde_json::to_value(page))
         }
     }
 }

@@ -150,7 +150,15 @@ impl PluginPool {
     }
 
     async fn acquire(&self, deadline: Instant) -> Result<Arc<PluginProcess>> {
-        let mut processes = self.processes.lock().await;
+        // Another caller may hold the lock while it starts a process; don't wait past our own
+        // deadline for it.
+        let Ok(mut processes) = tokio::time::timeout_at(deadline, self.processes.lock()).await
+        else {
+            return Err(Error::plugin(format!(
+                "plugin {}: no process became available before the deadline (one was starting)",
+                self.name
+            )));
+        };
         processes.retain(|p| p.is_alive());
         if let Some(best) = processes.iter().min_by_key(|p| p.connection.in_flight())
             && (best.connection.in_flight() == 0 || processes.len() >= self.max_processes)
@@ -211,7 +219,7 @@ impl PluginPool {
                 .map_err(|e| Error::host(format!("cannot encode a configure request: {e}")))?;
             if let Err(error) = process
                 .connection
-                .call(method::CONFIGURE, value, None, deadline)
+                .call(method::CONFIGURE, value, None, start_deadline)
                 .await
             {
                 process.kill().await;

@@ -119,7 +119,7 @@ impl Content {
                 }
                 None => break,
             }
-            if seen_tokens.len() > cap + 1 {
+            if seen_tokens.len() > cap.saturating_add(1) {
                 return Err(too_many(subject, cap));
             }
         }

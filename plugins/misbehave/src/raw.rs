@@ -26,6 +26,10 @@ pub fn run(mode: &str) {
                 },
                 "garbage-handshake" => Some("hello? is this thing on".into()),
                 "wrong-protocol" => Some(hello("99.0")),
+                "slow-handshake" => {
+                    std::thread::sleep(Duration::from_secs(1));
+                    Some(hello(&PROTOCOL_VERSION.to_string()))
+                }
                 _ => Some(hello(&PROTOCOL_VERSION.to_string())),
             },
             HostMessage::Request(request) if request.method == method::CONFIGURE => {

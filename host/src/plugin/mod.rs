@@ -13,6 +13,7 @@ pub mod discovery;
 mod lines;
 pub mod pool;
 pub mod process;
+mod services;
 
 pub use connection::{CallError, Connection, HostServices};
 pub use discovery::{Discovered, PluginDirs};

@@ -4,6 +4,8 @@
 // Each test binary includes this module and uses only some of it.
 #![allow(dead_code)]
 
+pub mod host;
+
 use std::path::PathBuf;
 
 /// The shared interop data directory (read in place, never copied into the project), or `None`

@@ -29,18 +29,23 @@ pub enum StoreChoice {
     OciLayout,
 }
 
-/// Everything a command needs, loaded and validated.
+/// Everything a command needs. Built in two steps so the command line can shut plugins down
+/// on Ctrl-C even while they are still starting: [`Engine::prepare`] finds every plugin and
+/// builds the parts without starting anything, [`Engine::start`] starts the plugins and has
+/// them validate their configs.
 pub struct Engine {
     /// Checked access to the store.
     pub content: Arc<Content>,
     /// The verifier runner (empty of verifiers for commands that only read).
     pub executor: Executor,
     pools: Vec<Arc<PluginPool>>,
+    configs: Vec<(Arc<PluginPool>, ConfigureParams)>,
+    start_timeout: Duration,
 }
 
 impl Engine {
-    /// Loads the store and, when `with_verifiers`, every verifier, validating their configs.
-    pub async fn load(config: &Config, store: StoreChoice, with_verifiers: bool) -> Result<Self> {
+    /// Finds the store's plugin and, when `with_verifiers`, every verifier's; starts nothing.
+    pub fn prepare(config: &Config, store: StoreChoice, with_verifiers: bool) -> Result<Self> {
         let mut loader = Loader {
             dirs: PluginDirs::new(&config.plugin_bin_dirs),
             settings: ProcessSettings {
@@ -58,32 +63,35 @@ impl Engine {
             max_blob_bytes: config.executor.max_blob_bytes,
             max_referrers: config.executor.max_referrers,
         };
+        let mut configs = Vec::new();
         let (store_plugin, store_name, store_config) = store_entry(config, store)?;
         let pool = loader.pool(&store_plugin, PluginKind::Store)?;
-        let deadline = Instant::now() + loader.start_timeout;
         let config_id = "store-0".to_owned();
-        pool.configure(params(&config_id, &store_name, store_config), deadline)
-            .await?;
+        configs.push((
+            Arc::clone(&pool),
+            params(&config_id, &store_name, store_config),
+        ));
         let backend = Arc::new(PluginStore::new(pool, config_id));
         let content = Arc::new(Content::new(backend, limits)?);
 
         let mut verifiers = Vec::new();
-        if with_verifiers {
-            for (index, verifier) in config.verifiers.iter().enumerate() {
-                let pool = loader.pool(&verifier.plugin, PluginKind::Verifier)?;
-                let config_id = format!("verifier-{index}");
-                let deadline = Instant::now() + loader.start_timeout;
-                pool.configure(
-                    params(&config_id, &verifier.name, verifier.raw.clone()),
-                    deadline,
-                )
-                .await?;
-                verifiers.push(BoundVerifier {
-                    config: verifier.clone(),
-                    runtime: pool,
-                    config_id,
-                });
-            }
+        for (index, verifier) in config
+            .verifiers
+            .iter()
+            .enumerate()
+            .filter(|_| with_verifiers)
+        {
+            let pool = loader.pool(&verifier.plugin, PluginKind::Verifier)?;
+            let config_id = format!("verifier-{index}");
+            configs.push((
+                Arc::clone(&pool),
+                params(&config_id, &verifier.name, verifier.raw.clone()),
+            ));
+            verifiers.push(BoundVerifier {
+                config: verifier.clone(),
+                runtime: pool,
+                config_id,
+            });
         }
         let executor = Executor::new(
             Arc::clone(&content),
@@ -95,7 +103,18 @@ impl Engine {
             content,
             executor,
             pools: loader.pools.into_values().collect(),
+            configs,
+            start_timeout: loader.start_timeout,
         })
+    }
+
+    /// Starts the plugins and hands each its config; a rejection is a config error.
+    pub async fn start(&self) -> Result<()> {
+        for (pool, params) in &self.configs {
+            let deadline = Instant::now() + self.start_timeout;
+            pool.configure(params.clone(), deadline).await?;
+        }
+        Ok(())
     }
 
     /// Shuts down every plugin process and waits until all are reaped.

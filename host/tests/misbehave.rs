@@ -286,22 +286,19 @@ fn a_plugin_that_is_not_executable_is_a_config_error() {
     assert_load_error(&run, "ratify-noexec", "is not executable");
 }
 
-#[test]
-fn ctrl_c_shuts_plugins_down_and_reaps_them() {
-    let plugins = plugin_dir(&[("misbehave", "ratify-misbehave")]);
+/// Starts `ratify verify` with `verifier`, waits until its plugin runs, sends SIGINT, and
+/// checks that ratify exits promptly with 2 and leaves no plugin process behind.
+fn interrupt(link: &str, verifier: Value, executor: Value) {
+    let plugins = plugin_dir(&[(link, "ratify-misbehave")]);
     let home = tempfile::tempdir().unwrap();
-    let config = json!({
-        "pluginBinDirs": [plugins.path()],
-        "verifier": {"plugins": [{"name": "bad", "type": "misbehave", "mode": "never-answer"}]},
-        "executor": {"verificationRequestTimeout": 60_000},
-    });
+    let config = json!({"pluginBinDirs": [plugins.path()], "verifier": {"plugins": [verifier]}, "executor": executor});
     let config = write_config(home.path(), &config).display().to_string();
     let subject = format!("{}:v1", example_layout().display());
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ratify"))
         .args(["verify", "--oci-layout", "-s", &subject, "-c", &config])
         .env("RATIFY_CONFIG", home.path())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let dir = plugins.path().display().to_string();
@@ -328,6 +325,24 @@ fn ctrl_c_shuts_plugins_down_and_reaps_them() {
         processes_mentioning(&dir).is_empty(),
         "left behind: {:?}",
         processes_mentioning(&dir)
+    );
+}
+
+#[test]
+fn ctrl_c_during_verification_shuts_plugins_down_and_reaps_them() {
+    interrupt(
+        "misbehave",
+        json!({"name": "bad", "type": "misbehave", "mode": "never-answer"}),
+        json!({"verificationRequestTimeout": 60_000}),
+    );
+}
+
+#[test]
+fn ctrl_c_while_a_plugin_is_starting_reaps_it_too() {
+    interrupt(
+        "misbehave-hang-handshake",
+        json!({"name": "bad", "type": "misbehave-hang-handshake"}),
+        json!({"pluginStartTimeout": 60_000}),
     );
 }
 

@@ -21,14 +21,9 @@ pub(super) async fn run(command: Command, log_level: Option<String>) -> Result<u
             output,
             ..
         } => {
-            let engine = load(&subject, true, log_level).await?;
-            let outcome = interruptible(
-                &engine,
-                engine.executor.verify(&subject.subject, &artifact_types),
-            )
-            .await;
-            engine.shutdown().await;
-            let outcome = outcome?;
+            let engine = prepare(&subject, true, log_level)?;
+            let verifying = engine.executor.verify(&subject.subject, &artifact_types);
+            let outcome = with_plugins(&engine, verifying).await?;
             print(&match output {
                 Format::Json => outcome.to_json() + "\n",
                 Format::Text => outcome.to_text(),
@@ -46,23 +41,21 @@ pub(super) async fn run(command: Command, log_level: Option<String>) -> Result<u
             output,
             ..
         } => {
-            let engine = load(&subject, false, log_level).await?;
-            let tree = interruptible(
-                &engine,
-                super::discover::discover(&engine, &subject.subject, &artifact_types),
-            )
-            .await;
-            engine.shutdown().await;
-            print(&super::discover::render(&tree??, flat, output))?;
+            let engine = prepare(&subject, false, log_level)?;
+            let walking = super::discover::discover(&engine, &subject.subject, &artifact_types);
+            let tree = with_plugins(&engine, walking).await??;
+            print(&super::discover::render(&tree, flat, output))?;
             Ok(EXIT_VERIFIED)
         }
         Command::Resolve { subject, .. } => {
-            let engine = load(&subject, false, log_level).await?;
-            let deadline = deadline(&engine);
-            let resolved =
-                interruptible(&engine, engine.content.resolve(&subject.subject, deadline)).await;
-            engine.shutdown().await;
-            let descriptor = resolved??;
+            let engine = prepare(&subject, false, log_level)?;
+            let resolving = async {
+                engine
+                    .content
+                    .resolve(&subject.subject, deadline(&engine))
+                    .await
+            };
+            let descriptor = with_plugins(&engine, resolving).await??;
             print(&(to_pretty_json(&descriptor)? + "\n"))?;
             Ok(EXIT_VERIFIED)
         }
@@ -75,11 +68,9 @@ pub(super) async fn run(command: Command, log_level: Option<String>) -> Result<u
                     subject, digest, ..
                 } => (subject, digest, false),
             };
-            let engine = load(&subject, false, log_level).await?;
-            let bytes =
-                interruptible(&engine, show(&engine, &subject.subject, &digest, manifest)).await;
-            engine.shutdown().await;
-            let bytes = bytes??;
+            let engine = prepare(&subject, false, log_level)?;
+            let showing = show(&engine, &subject.subject, &digest, manifest);
+            let bytes = with_plugins(&engine, showing).await??;
             std::io::stdout()
                 .write_all(&bytes)
                 .map_err(|e| Error::host(format!("cannot write to stdout: {e}")))?;
@@ -115,7 +106,7 @@ pub(super) async fn run(command: Command, log_level: Option<String>) -> Result<u
     }
 }
 
-async fn load(
+fn prepare(
     subject: &SubjectArgs,
     with_verifiers: bool,
     log_level: Option<String>,
@@ -127,7 +118,7 @@ async fn load(
     } else {
         StoreChoice::FromConfig
     };
-    Engine::load(&config, store, with_verifiers).await
+    Engine::prepare(&config, store, with_verifiers)
 }
 
 fn deadline(engine: &Engine) -> Instant {
@@ -150,15 +141,19 @@ async fn show(engine: &Engine, subject: &str, digest: &str, manifest: bool) -> R
     }
 }
 
-/// Runs `work`, but on Ctrl-C shuts every plugin process down (reaping them) and fails.
-async fn interruptible<T>(engine: &Engine, work: impl Future<Output = T>) -> Result<T> {
-    tokio::select! {
-        value = work => Ok(value),
-        _ = tokio::signal::ctrl_c() => {
-            engine.shutdown().await;
-            Err(Error::usage("interrupted"))
-        }
-    }
+/// Starts the engine's plugins, then runs `work`. On Ctrl-C at any point, even while plugins
+/// are starting, it stops and fails; either way every plugin process is shut down and reaped
+/// before this returns.
+async fn with_plugins<T>(engine: &Engine, work: impl Future<Output = T>) -> Result<T> {
+    let outcome = tokio::select! {
+        outcome = async {
+            engine.start().await?;
+            Ok(work.await)
+        } => outcome,
+        _ = tokio::signal::ctrl_c() => Err(Error::usage("interrupted")),
+    };
+    engine.shutdown().await;
+    outcome
 }
 
 fn print(text: &str) -> Result<()> {

@@ -2,7 +2,8 @@
 //! subject; the host checks the manifest itself before any verifier sees it, so a lying
 //! store cannot pass off one image's signed SBOM as another's.
 
-use ratify_plugin_sdk::wire::{Descriptor, ManifestContent, Subject, oci};
+use oci_client::manifest::OciManifest;
+use ratify_plugin_sdk::wire::{Descriptor, ManifestContent, Subject};
 
 use crate::error::{Error, Result};
 
@@ -64,28 +65,35 @@ struct Parsed {
 }
 
 impl Parsed {
+    /// Reads the fields that bind a referrer, with oci-client's manifest types.
     fn from(bytes: &[u8]) -> std::result::Result<Self, serde_json::Error> {
-        let value: serde_json::Value = serde_json::from_slice(bytes)?;
-        if value.get("manifests").is_some() {
-            let index: oci::ImageIndex = serde_json::from_value(value)?;
-            Ok(Self {
-                artifact_type: index.artifact_type.unwrap_or_default(),
-                subject: index.subject.map(|s| s.digest),
-            })
-        } else {
-            let manifest: oci::ImageManifest = serde_json::from_value(value)?;
-            Ok(Self {
-                artifact_type: manifest.effective_artifact_type().to_owned(),
+        Ok(match serde_json::from_slice::<OciManifest>(bytes)? {
+            OciManifest::Image(manifest) => Self {
+                artifact_type: manifest
+                    .artifact_type
+                    .unwrap_or_else(|| manifest.config.media_type.clone()),
                 subject: manifest.subject.map(|s| s.digest),
-            })
-        }
+            },
+            OciManifest::ImageIndex(index) => Self {
+                artifact_type: index.artifact_type.unwrap_or_default(),
+                // oci-client's index type has no `subject`; read it directly.
+                subject: serde_json::from_slice::<IndexSubject>(bytes)?
+                    .subject
+                    .map(|s| s.digest),
+            },
+        })
     }
+}
+
+#[derive(serde::Deserialize)]
+struct IndexSubject {
+    subject: Option<Descriptor>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ratify_plugin_sdk::wire::Base64Bytes;
+    use ratify_plugin_sdk::wire::{Base64Bytes, oci};
     use serde_json::json;
 
     fn subject(digest: &str) -> Subject {

@@ -34,6 +34,12 @@ pub enum CallError {
         /// How long the call had.
         after: Duration,
     },
+    /// The deadline had passed before the request could be sent; the plugin is not at fault
+    /// and the connection stays open.
+    DeadlinePassed {
+        /// The method that was not sent.
+        method: String,
+    },
     /// The connection is closed (the plugin exited, broke the protocol, or was killed).
     Closed(String),
     /// The plugin answered with an error.
@@ -49,6 +55,9 @@ impl std::fmt::Display for CallError {
                     "did not answer {method} within {} ms; the process was killed",
                     after.as_millis()
                 )
+            }
+            CallError::DeadlinePassed { method } => {
+                write!(f, "the deadline passed before {method} could be sent")
             }
             CallError::Closed(reason) => f.write_str(reason),
             CallError::Remote(error) => write!(f, "{error}"),
@@ -209,9 +218,8 @@ impl Connection {
         let started = Instant::now();
         if started >= deadline {
             // Nothing was sent, so the plugin is not at fault: keep the connection.
-            return Err(CallError::Timeout {
+            return Err(CallError::DeadlinePassed {
                 method: method.to_owned(),
-                after: Duration::ZERO,
             });
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);

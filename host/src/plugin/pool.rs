@@ -134,6 +134,9 @@ impl PluginPool {
         {
             Ok(value) => Ok(value),
             Err(CallError::Remote(error)) => Err(Error::from_wire(&self.name, error)),
+            Err(error @ CallError::DeadlinePassed { .. }) => {
+                Err(Error::plugin(format!("plugin {}: {error}", self.name)))
+            }
             Err(error) => {
                 process.kill().await;
                 self.record_failure();

@@ -4,10 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages the tests use. None are needed yet beyond a C toolchain for -sys crates;
-# later suites (registry, TSA/OCSP tooling) add theirs here.
+# System packages the tests use: a C toolchain for ring, a real registry (distribution 2.8)
+# and htpasswd for its basic-auth tests.
 need=()
 command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"

@@ -19,3 +19,4 @@ pub mod executor;
 pub mod plugin;
 pub mod report;
 pub mod store;
+pub mod tls;

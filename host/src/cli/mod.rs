@@ -194,6 +194,7 @@ pub fn main() -> ExitCode {
         }
     };
     let level = init_logging(cli.debug || cli.command.debug());
+    crate::tls::install_crypto_provider();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

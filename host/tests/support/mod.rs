@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod fixtures;
+pub mod registry;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

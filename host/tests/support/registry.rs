@@ -1,0 +1,108 @@
+//! A real registry for tests: Debian's `docker-registry` (distribution 2.8), started on
+//! 127.0.0.1 with a free port, a config file and storage in a temp dir, stopped on drop.
+//! `scripts/test.sh` installs it. Distribution 2.8 has no referrers API, so clients use the
+//! tag-schema fallback against it.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running registry.
+pub struct Registry {
+    child: Child,
+    /// `127.0.0.1:<port>`.
+    pub addr: String,
+    dir: tempfile::TempDir,
+}
+
+/// A free port on loopback (bound, then released for the server to take).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Registry {
+    /// An anonymous registry.
+    pub fn start() -> Self {
+        Self::launch(None)
+    }
+
+    /// A registry requiring HTTP basic auth (htpasswd with bcrypt, made by Apache's `htpasswd`).
+    pub fn start_with_basic_auth(user: &str, password: &str) -> Self {
+        Self::launch(Some((user, password)))
+    }
+
+    fn launch(auth: Option<(&str, &str)>) -> Self {
+        let binary = which::which("docker-registry").unwrap_or_else(|_| {
+            panic!("docker-registry is not installed: run scripts/test.sh, which installs Debian's docker-registry")
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut config = format!(
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n  secret: ratify-tests\n",
+            dir.path().join("data").display()
+        );
+        if let Some((user, password)) = auth {
+            let output = Command::new("htpasswd").args(["-Bbn", user, password]).output().unwrap_or_else(|_| {
+                panic!("htpasswd is not installed: run scripts/test.sh, which installs apache2-utils")
+            });
+            assert!(output.status.success());
+            let htpasswd = dir.path().join("htpasswd");
+            std::fs::write(&htpasswd, output.stdout).unwrap();
+            config.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: ratify-tests\n    path: {}\n",
+                htpasswd.display()
+            ));
+        }
+        let config_path = dir.path().join("config.yml");
+        std::fs::write(&config_path, config).unwrap();
+        let child = Command::new(binary)
+            .arg("serve")
+            .arg(&config_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let registry = Self { child, addr, dir };
+        registry.wait_ready();
+        registry
+    }
+
+    fn wait_ready(&self) {
+        let until = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < until {
+            if let Ok(mut stream) = TcpStream::connect(&self.addr) {
+                let _ = stream.write_all(
+                    format!("GET /v2/ HTTP/1.0\r\nHost: {}\r\n\r\n", self.addr).as_bytes(),
+                );
+                let mut answer = String::new();
+                let _ = stream.read_to_string(&mut answer);
+                if answer.starts_with("HTTP/1.") {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("docker-registry did not start on {}", self.addr);
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

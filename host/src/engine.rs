@@ -12,10 +12,11 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::executor::{BoundVerifier, Executor};
 use crate::plugin::{PluginDirs, PluginPool, ProcessSettings};
-use crate::store::{Content, Limits, PluginStore};
+use crate::registry::{RegistryConfig, RegistryStore};
+use crate::store::{Content, Limits, PluginStore, StoreBackend};
 
 /// The store plugin that reads OCI image layouts.
 pub const OCI_LAYOUT_PLUGIN: &str = "oci-layout";
@@ -64,14 +65,21 @@ impl Engine {
             max_referrers: config.executor.max_referrers,
         };
         let mut configs = Vec::new();
-        let (store_plugin, store_name, store_config) = store_entry(config, store)?;
-        let pool = loader.pool(&store_plugin, PluginKind::Store)?;
-        let config_id = "store-0".to_owned();
-        configs.push((
-            Arc::clone(&pool),
-            params(&config_id, &store_name, store_config),
-        ));
-        let backend = Arc::new(PluginStore::new(pool, config_id));
+        let backend: Arc<dyn StoreBackend> = match store_kind(config, store)? {
+            StoreKind::Registry(registry) => Arc::new(RegistryStore::new(
+                registry,
+                config.executor.max_manifest_bytes,
+            )?),
+            StoreKind::Plugin(store_plugin, store_name, store_config) => {
+                let pool = loader.pool(&store_plugin, PluginKind::Store)?;
+                let config_id = "store-0".to_owned();
+                configs.push((
+                    Arc::clone(&pool),
+                    params(&config_id, &store_name, store_config),
+                ));
+                Arc::new(PluginStore::new(pool, config_id))
+            }
+        };
         let content = Arc::new(Content::new(backend, limits)?);
 
         let mut verifiers = Vec::new();
@@ -160,26 +168,34 @@ fn params(config_id: &str, name: &str, config: Value) -> ConfigureParams {
 }
 
 /// The store plugin to use, its name and its config object.
-fn store_entry(config: &Config, store: StoreChoice) -> Result<(String, String, Value)> {
-    match (store, &config.store) {
+/// Which store serves the subject.
+enum StoreKind {
+    /// A store plugin: its name in `ratify-<name>`, the entry's name and its config object.
+    Plugin(String, String, Value),
+    /// The built-in registry store.
+    Registry(RegistryConfig),
+}
+
+/// The name Ratify gives its registry store.
+const REGISTRY_STORE: &str = "oras";
+
+fn store_kind(config: &Config, store: StoreChoice) -> Result<StoreKind> {
+    Ok(match (store, &config.store) {
         (StoreChoice::OciLayout, Some(entry)) if entry.plugin == OCI_LAYOUT_PLUGIN => {
-            Ok((entry.plugin.clone(), entry.name.clone(), entry.raw.clone()))
+            StoreKind::Plugin(entry.plugin.clone(), entry.name.clone(), entry.raw.clone())
         }
-        (StoreChoice::OciLayout, _) => Ok((
+        (StoreChoice::OciLayout, _) => StoreKind::Plugin(
             OCI_LAYOUT_PLUGIN.into(),
             OCI_LAYOUT_PLUGIN.into(),
             json!({ "name": OCI_LAYOUT_PLUGIN }),
-        )),
-        (StoreChoice::FromConfig, Some(entry)) if entry.plugin == "oras" => Err(Error::config(
-            "the built-in registry store (`oras`) is not available in this version yet",
-        )
-        .with_remediation("verify an OCI image layout with --oci-layout <dir>:<tag>")),
-        (StoreChoice::FromConfig, Some(entry)) => {
-            Ok((entry.plugin.clone(), entry.name.clone(), entry.raw.clone()))
+        ),
+        (StoreChoice::FromConfig, Some(entry)) if entry.plugin == REGISTRY_STORE => {
+            StoreKind::Registry(RegistryConfig::from_entry(&entry.raw)?)
         }
-        (StoreChoice::FromConfig, None) => Err(Error::usage(
-            "no store is configured and the registry store is not available in this version yet",
-        )
-        .with_remediation("verify an OCI image layout with --oci-layout <dir>:<tag>")),
-    }
+        (StoreChoice::FromConfig, Some(entry)) => {
+            StoreKind::Plugin(entry.plugin.clone(), entry.name.clone(), entry.raw.clone())
+        }
+        // As in Ratify, the registry store is the default.
+        (StoreChoice::FromConfig, None) => StoreKind::Registry(RegistryConfig::default()),
+    })
 }

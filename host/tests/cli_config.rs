@@ -99,16 +99,24 @@ fn the_default_config_comes_from_ratify_config_dir() {
 }
 
 #[test]
-fn the_registry_store_is_reported_as_not_available_yet() {
+fn an_unreachable_registry_denies_with_a_clear_error() {
     let home = tempfile::tempdir().unwrap();
     let config = bundled_config();
+    let subject = format!("127.0.0.1:{}/app:v1", support::registry::free_port());
     let run = ratify(
-        &["verify", "-s", "localhost:5000/app:v1", "-c", &config],
+        &["verify", "-s", &subject, "-c", &config],
         home.path(),
         LIMIT,
     );
-    assert_eq!(run.code, Some(2), "{run:?}");
-    assert!(run.stderr.contains("registry store"), "{run:?}");
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let message = run.json()["verifierReports"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains(&subject.replace("/app:v1", "")) && message.contains("Connection refused"),
+        "{message}"
+    );
 }
 
 #[test]

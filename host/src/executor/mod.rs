@@ -19,6 +19,7 @@ use crate::config::{ExecutorSettings, PolicyConfig, VerifierConfig};
 use crate::error::Error;
 use crate::report::{Outcome, VerifierReport};
 use crate::store::{Content, reference};
+pub use binding::COSIGN_TAG_SIGNATURE;
 pub use runtime::VerifierRuntime;
 use services::VerifyServices;
 

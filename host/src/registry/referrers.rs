@@ -1,0 +1,300 @@
+//! Listing a subject's referrers on a registry: the OCI 1.1 referrers API
+//! (`GET /v2/<name>/referrers/<digest>`, `artifactType` filter, `Link` pagination, filtering
+//! client-side when the registry did not), else the referrers tag schema (`<alg>-<hex>` tag
+//! holding an index), plus cosign's `<alg>-<hex>.sig` tag when `cosignEnabled`, presented as
+//! a referrer of type `application/vnd.dev.cosign.artifact.sig.v1+json` as Ratify does.
+//!
+//! Pages are handed to the caller one at a time (the page token is the next URL), so the
+//! caller's referrer cap stops the listing early; a registry's answer to "is there a
+//! referrers API" is remembered per registry.
+
+use ratify_plugin_sdk::wire::{Descriptor, ReferrersPage, Subject, oci};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use tokio::time::Instant;
+
+use super::{RegistryStore, Target, expect_ok};
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::executor::COSIGN_TAG_SIGNATURE;
+
+/// Largest referrers index accepted per page.
+const MAX_INDEX_BYTES: u64 = 4 * 1024 * 1024;
+/// Page token meaning "the tag schema, after the API said 404".
+const TAG_SCHEMA: &str = "tag-schema";
+
+pub(super) async fn page(
+    store: &RegistryStore,
+    subject: &Subject,
+    types: &[String],
+    token: Option<String>,
+    deadline: Instant,
+) -> Result<ReferrersPage> {
+    let target = Target::parse(&subject.reference)?;
+    let digest = Digest::parse(&subject.descriptor.digest).map_err(Error::store)?;
+    let key = format!(
+        "{}/{}@{digest}|{}|{}",
+        target.registry,
+        target.repository,
+        types.join(","),
+        token.as_deref().unwrap_or("")
+    );
+    if let Some(hit) = store.referrer_pages.get(&key) {
+        return Ok(hit);
+    }
+    let api_known = store
+        .referrers_api
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&target.registry)
+        .copied();
+    let mut page = match token.as_deref() {
+        Some(TAG_SCHEMA) => tag_schema(store, &target, &digest, deadline).await?,
+        Some(next) => api_page(store, &target, next, types, deadline)
+            .await?
+            .unwrap_or_default(),
+        None if api_known == Some(false) => tag_schema(store, &target, &digest, deadline).await?,
+        None => {
+            let url = first_url(store, &target, &digest, types);
+            match api_page(store, &target, &url, types, deadline).await? {
+                Some(page) => {
+                    remember(store, &target, true);
+                    page
+                }
+                None => {
+                    remember(store, &target, false);
+                    tag_schema(store, &target, &digest, deadline).await?
+                }
+            }
+        }
+    };
+    if token.is_none()
+        && store.config.cosign_enabled
+        && let Some(signature) = cosign_tag(store, &target, &digest, deadline).await?
+        && !page.referrers.iter().any(|r| r.digest == signature.digest)
+    {
+        page.referrers.push(signature);
+    }
+    page.referrers.retain(|r| {
+        types.is_empty() || r.artifact_type.as_ref().is_some_and(|t| types.contains(t))
+    });
+    store.referrer_pages.put(key, page.clone());
+    Ok(page)
+}
+
+fn remember(store: &RegistryStore, target: &Target, supported: bool) {
+    store
+        .referrers_api
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(target.registry.clone(), supported);
+}
+
+fn first_url(store: &RegistryStore, target: &Target, digest: &Digest, types: &[String]) -> String {
+    let mut url = format!(
+        "{}/v2/{}/referrers/{digest}",
+        store.base(target),
+        target.repository
+    );
+    // The API filters by one type; with several, list all and filter here.
+    if let [only] = types {
+        url.push_str(&format!("?artifactType={}", encode(only)));
+    }
+    url
+}
+
+/// One page from the referrers API, or `None` when the registry has no such API (404).
+async fn api_page(
+    store: &RegistryStore,
+    target: &Target,
+    url: &str,
+    types: &[String],
+    deadline: Instant,
+) -> Result<Option<ReferrersPage>> {
+    let base = store.base(target);
+    if !url.starts_with(&base) {
+        return Err(Error::store(format!(
+            "registry {} sent a next-page link to another host: {url}",
+            target.registry
+        )));
+    }
+    let response = store
+        .request(
+            target,
+            Method::GET,
+            url,
+            oci::IMAGE_INDEX,
+            MAX_INDEX_BYTES,
+            deadline,
+        )
+        .await?;
+    if response.status == StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
+    let response = expect_ok(response, target, "the referrers list")?;
+    let index: oci::ImageIndex = serde_json::from_slice(&response.body).map_err(|e| {
+        Error::store(format!(
+            "registry {} answered the referrers API with something that is not an image index: {e}",
+            target.registry
+        ))
+    })?;
+    let filtered = response
+        .headers
+        .get("oci-filters-applied")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
+    let mut referrers = index.manifests;
+    if !filtered && !types.is_empty() {
+        referrers.retain(|r| r.artifact_type.as_ref().is_some_and(|t| types.contains(t)));
+    }
+    let next_page_token = next_link(&response.headers).map(|link| absolute(&base, &link));
+    Ok(Some(ReferrersPage {
+        referrers,
+        next_page_token,
+    }))
+}
+
+/// The referrers tag schema: the index under tag `<alg>-<hex>`, if any.
+async fn tag_schema(
+    store: &RegistryStore,
+    target: &Target,
+    digest: &Digest,
+    deadline: Instant,
+) -> Result<ReferrersPage> {
+    let tag = format!("{}-{}", digest.algorithm(), digest.hex());
+    let Some(bytes) = tagged(store, target, &tag, deadline).await? else {
+        return Ok(ReferrersPage::default());
+    };
+    let index: oci::ImageIndex = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::store(format!(
+            "tag {tag} in {}/{} is not a referrers index: {e}",
+            target.registry, target.repository
+        ))
+    })?;
+    Ok(ReferrersPage {
+        referrers: index.manifests,
+        next_page_token: None,
+    })
+}
+
+/// Cosign's signature tag `<alg>-<hex>.sig`, as a referrer descriptor.
+async fn cosign_tag(
+    store: &RegistryStore,
+    target: &Target,
+    digest: &Digest,
+    deadline: Instant,
+) -> Result<Option<Descriptor>> {
+    let tag = format!("{}-{}.sig", digest.algorithm(), digest.hex());
+    let tag_target = Target::parse(&format!("{}/{}:{tag}", target.registry, target.repository))?;
+    let descriptor = match store.resolve_tag(&tag_target, &tag, deadline).await {
+        Ok(descriptor) => descriptor,
+        Err(error) if error.message.contains("not found") => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let mut signature = descriptor;
+    signature.artifact_type = Some(COSIGN_TAG_SIGNATURE.to_owned());
+    Ok(Some(signature))
+}
+
+/// The manifest under `tag`, or `None` if the tag does not exist.
+async fn tagged(
+    store: &RegistryStore,
+    target: &Target,
+    tag: &str,
+    deadline: Instant,
+) -> Result<Option<Vec<u8>>> {
+    let url = format!(
+        "{}/v2/{}/manifests/{tag}",
+        store.base(target),
+        target.repository
+    );
+    let response = store
+        .request(
+            target,
+            Method::GET,
+            &url,
+            oci::IMAGE_INDEX,
+            MAX_INDEX_BYTES,
+            deadline,
+        )
+        .await?;
+    if response.status == StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
+    Ok(Some(
+        expect_ok(response, target, &format!("tag {tag}"))?.body,
+    ))
+}
+
+/// The `rel="next"` target of a `Link` header.
+fn next_link(headers: &HeaderMap) -> Option<String> {
+    for value in headers.get_all("link") {
+        for link in value.to_str().ok()?.split(',') {
+            let (target, params) = link.split_once(';').unwrap_or((link, ""));
+            let is_next = params.split(';').any(|p| {
+                let p = p.trim().replace(' ', "");
+                p == "rel=\"next\"" || p == "rel=next"
+            });
+            if is_next {
+                return Some(
+                    target
+                        .trim()
+                        .trim_start_matches('<')
+                        .trim_end_matches('>')
+                        .to_owned(),
+                );
+            }
+        }
+    }
+    None
+}
+
+fn absolute(base: &str, link: &str) -> String {
+    if link.starts_with("http://") || link.starts_with("https://") {
+        link.to_owned()
+    } else {
+        format!(
+            "{base}{}{link}",
+            if link.starts_with('/') { "" } else { "/" }
+        )
+    }
+}
+
+/// Percent-encodes a query value (media types contain `+` and `/`).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn reads_next_links_as_registries_write_them() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "link",
+            HeaderValue::from_static(r#"</v2/app/referrers/sha256:ab?n=2&last=x>; rel="next""#),
+        );
+        assert_eq!(
+            next_link(&headers).as_deref(),
+            Some("/v2/app/referrers/sha256:ab?n=2&last=x")
+        );
+        assert_eq!(absolute("http://r:5000", "/v2/a"), "http://r:5000/v2/a");
+        headers.insert(
+            "link",
+            HeaderValue::from_static(r#"<https://r/v2/a?last=y>; rel=prev"#),
+        );
+        assert_eq!(next_link(&headers), None);
+        assert_eq!(encode("application/spdx+json"), "application%2Fspdx%2Bjson");
+    }
+}

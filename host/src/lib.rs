@@ -17,6 +17,7 @@ pub mod engine;
 pub mod error;
 pub mod executor;
 pub mod plugin;
+pub mod push;
 pub mod registry;
 pub mod report;
 pub mod store;

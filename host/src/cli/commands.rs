@@ -76,6 +76,7 @@ pub(super) async fn run(command: Command, log_level: Option<String>) -> Result<u
                 .map_err(|e| Error::host(format!("cannot write to stdout: {e}")))?;
             Ok(EXIT_VERIFIED)
         }
+        Command::Push(args) => super::push::run(args).await,
         Command::Version => {
             print(&format!(
                 "ratify {} (plugin protocol {})\n",

@@ -6,6 +6,7 @@
 mod commands;
 mod discover;
 mod plugins;
+mod push;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -114,6 +115,8 @@ enum Command {
         #[command(subcommand)]
         what: PluginCommand,
     },
+    /// Copy an OCI image layout, with its referrers, into a registry repository.
+    Push(push::PushArgs),
 }
 
 impl Command {
@@ -129,6 +132,7 @@ impl Command {
             | Command::Referrer {
                 what: ReferrerCommand::ShowBlob { debug, .. },
             } => *debug,
+            Command::Push(args) => args.debug,
             Command::Version | Command::Plugin { .. } => false,
         }
     }

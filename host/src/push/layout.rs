@@ -50,13 +50,18 @@ pub struct Layout {
 impl Layout {
     /// Opens the layout at `path` and reads its index.json.
     pub fn open(path: &Path) -> Result<Self> {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| Error::usage(format!("cannot open the OCI layout at {}: {e}", path.display())))?;
+        let meta = std::fs::metadata(path).map_err(|e| {
+            Error::usage(format!(
+                "cannot open the OCI layout at {}: {e}",
+                path.display()
+            ))
+        })?;
         let source = if meta.is_dir() {
             Source::Dir(path.to_path_buf())
         } else {
             let mut file = File::open(path).map_err(|e| io_error(path, "the tar archive", &e))?;
-            let entries = tar::index(&mut file).map_err(|e| io_error(path, "the tar archive", &e))?;
+            let entries =
+                tar::index(&mut file).map_err(|e| io_error(path, "the tar archive", &e))?;
             Source::Tar {
                 file: path.to_path_buf(),
                 entries,

@@ -3,7 +3,6 @@
 //! `pull_referrers` falls back to the tag schema silently, so it cannot tell us).
 
 use std::io::SeekFrom;
-use std::net::IpAddr;
 
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
@@ -13,12 +12,13 @@ use ratify_plugin_sdk::wire::oci::{IMAGE_INDEX, ImageIndex};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::layout::Location;
+use super::target::{is_loopback, parse_target};
 use crate::error::{Error, Result};
 
 /// Blobs are streamed from disk in chunks of this size.
 const CHUNK_BYTES: usize = 256 * 1024;
 /// Error bodies are quoted in messages up to this length.
-const MAX_QUOTED: usize = 400;
+const MAX_QUOTED: usize = 800;
 
 /// How to reach the registry.
 #[derive(Debug, Clone, Default)]
@@ -83,12 +83,20 @@ impl Remote {
 
     /// A reference to `tag` in the repository.
     pub fn by_tag(&self, tag: &str) -> Reference {
-        Reference::with_tag(self.registry.clone(), self.repository.clone(), tag.to_owned())
+        Reference::with_tag(
+            self.registry.clone(),
+            self.repository.clone(),
+            tag.to_owned(),
+        )
     }
 
     /// A reference to `digest` in the repository.
     pub fn by_digest(&self, digest: &str) -> Reference {
-        Reference::with_digest(self.registry.clone(), self.repository.clone(), digest.to_owned())
+        Reference::with_digest(
+            self.registry.clone(),
+            self.repository.clone(),
+            digest.to_owned(),
+        )
     }
 
     /// Whether the repository already has the blob (HEAD).
@@ -153,7 +161,9 @@ impl Remote {
         media_type: &str,
     ) -> Result<()> {
         let content_type = reqwest::header::HeaderValue::from_str(media_type).map_err(|_| {
-            Error::artifact(format!("media type {media_type:?} is not a valid header value"))
+            Error::artifact(format!(
+                "media type {media_type:?} is not a valid header value"
+            ))
         })?;
         self.client
             .push_manifest_raw(reference, bytes.to_vec(), content_type)
@@ -187,7 +197,11 @@ impl Remote {
         // A token registry wants a bearer token; `auth` fetches one (None for basic or open).
         let token = self
             .client
-            .auth(&self.by_digest(subject), &self.auth, RegistryOperation::Pull)
+            .auth(
+                &self.by_digest(subject),
+                &self.auth,
+                RegistryOperation::Pull,
+            )
             .await
             .map_err(|e| self.error("cannot authenticate to probe the referrers API", e))?;
         if let Some(token) = token {
@@ -222,13 +236,22 @@ impl Remote {
     }
 
     fn denied(&self, status: u16, what: &str) -> Error {
-        let remediation = if matches!(self.auth, RegistryAuth::Anonymous) {
-            "pass --username and --password for a registry that requires authentication"
-        } else {
-            "check the --username and --password, and that the user may push to the repository"
+        let (why, remediation) = match (&self.auth, status) {
+            (RegistryAuth::Anonymous, _) => (
+                "requires authentication".to_owned(),
+                "pass --username and --password",
+            ),
+            (RegistryAuth::Basic(user, _), 401) => (
+                format!("rejected the credentials of {user}"),
+                "check --username and --password",
+            ),
+            _ => (
+                "denied access".to_owned(),
+                "check that the user may push to the repository",
+            ),
         };
         Error::store(format!(
-            "registry {} refused access (HTTP {status}, authentication failed or denied): {what}",
+            "registry {} {why} (HTTP {status}): {what}",
             self.registry
         ))
         .with_remediation(remediation)
@@ -239,7 +262,16 @@ impl Remote {
         if let Some(status) = auth_status(&error) {
             return self.denied(status, what);
         }
+        // reqwest's message alone ("error sending request") hides the cause: add the chain.
         let mut detail = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !detail.contains(&cause_text) {
+                detail = format!("{detail}: {cause_text}");
+            }
+            source = cause.source();
+        }
         if detail.len() > MAX_QUOTED {
             let mut end = MAX_QUOTED;
             while !detail.is_char_boundary(end) {
@@ -252,54 +284,17 @@ impl Remote {
     }
 }
 
-/// `<registry>/<repository>` → its parts. The registry must be explicit (a host with a `.` or
-/// `:`, or `localhost`): silently pushing to Docker Hub would surprise an air-gapped user.
-pub fn parse_target(target: &str) -> Result<(String, String)> {
-    let usage = |why: &str| {
-        Error::usage(format!("push target {target:?} {why}"))
-            .with_remediation("write <registry>/<repository>, e.g. localhost:5000/mirror/app")
-    };
-    let (registry, repository) = target
-        .split_once('/')
-        .ok_or_else(|| usage("names no registry"))?;
-    if !(registry.contains('.') || registry.contains(':') || registry == "localhost") {
-        return Err(usage("does not start with a registry host"));
-    }
-    let last = repository.rsplit('/').next().unwrap_or(repository);
-    if last.contains(':') || last.contains('@') {
-        return Err(usage(
-            "has a tag or digest; tags come from the layout (push <layout>:<tag> to pick one)",
-        ));
-    }
-    let reference = Reference::try_from(target).map_err(|e| usage(&format!("is invalid: {e}")))?;
-    Ok((reference.registry().to_owned(), reference.repository().to_owned()))
-}
-
-/// Whether the registry host (port stripped) is loopback, where plain HTTP is the norm.
-pub fn is_loopback(registry: &str) -> bool {
-    let host = if let Some(rest) = registry.strip_prefix('[') {
-        rest.split(']').next().unwrap_or(rest)
-    } else if registry.matches(':').count() > 1 {
-        registry
-    } else {
-        registry.split(':').next().unwrap_or(registry)
-    };
-    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
 fn is_not_found(error: &OciDistributionError) -> bool {
     match error {
         OciDistributionError::ImageManifestNotFoundError(_) => true,
         OciDistributionError::ServerError { code, .. } => *code == 404,
         OciDistributionError::RequestError(e) => e.status().is_some_and(|s| s.as_u16() == 404),
-        OciDistributionError::RegistryError { envelope, .. } => {
-            envelope.errors.iter().any(|e| {
-                matches!(
-                    e.code,
-                    OciErrorCode::ManifestUnknown | OciErrorCode::NameUnknown | OciErrorCode::NotFound
-                )
-            })
-        }
+        OciDistributionError::RegistryError { envelope, .. } => envelope.errors.iter().any(|e| {
+            matches!(
+                e.code,
+                OciErrorCode::ManifestUnknown | OciErrorCode::NameUnknown | OciErrorCode::NotFound
+            )
+        }),
         _ => false,
     }
 }
@@ -310,49 +305,17 @@ fn auth_status(error: &OciDistributionError) -> Option<u16> {
         OciDistributionError::UnauthorizedError { .. }
         | OciDistributionError::AuthenticationFailure(_) => Some(401),
         OciDistributionError::ServerError { code, .. } if matches!(code, 401 | 403) => Some(*code),
-        OciDistributionError::RequestError(e) => {
-            e.status().map(|s| s.as_u16()).filter(|s| matches!(s, 401 | 403))
-        }
-        OciDistributionError::RegistryError { envelope, .. } => envelope
-            .errors
-            .iter()
-            .find_map(|e| match e.code {
+        OciDistributionError::RequestError(e) => e
+            .status()
+            .map(|s| s.as_u16())
+            .filter(|s| matches!(s, 401 | 403)),
+        OciDistributionError::RegistryError { envelope, .. } => {
+            envelope.errors.iter().find_map(|e| match e.code {
                 OciErrorCode::Unauthorized => Some(401),
                 OciErrorCode::Denied => Some(403),
                 _ => None,
-            }),
+            })
+        }
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-    use super::*;
-
-    #[test]
-    fn parses_targets() {
-        assert_eq!(
-            parse_target("127.0.0.1:5000/a/b").unwrap(),
-            ("127.0.0.1:5000".into(), "a/b".into())
-        );
-        assert_eq!(
-            parse_target("localhost/app").unwrap(),
-            ("localhost".into(), "app".into())
-        );
-        for bad in ["app", "org/app", "localhost:5000/app:v1", "r.io/app@sha256:00", "r.io/UP"] {
-            assert!(parse_target(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn knows_loopback_hosts() {
-        for host in ["127.0.0.1:5000", "127.1.2.3", "localhost:80", "[::1]:5000", "::1"] {
-            assert!(is_loopback(host), "{host}");
-        }
-        for host in ["10.0.0.1:5000", "example.com", "localhost.example.com:5000"] {
-            assert!(!is_loopback(host), "{host}");
-        }
     }
 }

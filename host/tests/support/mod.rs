@@ -4,7 +4,10 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cli;
+pub mod faults;
 pub mod fixtures;
+pub mod front;
+pub mod http;
 pub mod registry;
 
 use std::path::{Path, PathBuf};

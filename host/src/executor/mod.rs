@@ -23,6 +23,9 @@ pub use binding::COSIGN_TAG_SIGNATURE;
 pub use runtime::VerifierRuntime;
 use services::VerifyServices;
 
+/// How much earlier than a verify call's deadline the host's fetches for it give up.
+const SERVICE_GRACE: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The message Ratify users know for a subject with nothing attached.
 pub const NO_REFERRERS: &str = "verification failed: no referrers found for this artifact";
 
@@ -217,10 +220,16 @@ impl Executor {
             referrer: referrer.clone(),
             referrer_manifest: Some(manifest.clone()),
         };
+        // The host's own fetches for the plugin give up a little before the plugin's deadline,
+        // so a stalled registry surfaces as the store's fault, not as the plugin timing out.
+        let fetch_deadline = deadline
+            .checked_sub(SERVICE_GRACE)
+            .unwrap_or(deadline)
+            .max(Instant::now());
         let services = Arc::new(VerifyServices::new(
             Arc::clone(&self.content),
             subject,
-            deadline,
+            fetch_deadline,
         ));
         verifier.runtime.verify(&params, services, deadline).await
     }

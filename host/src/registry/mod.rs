@@ -76,6 +76,7 @@ pub struct RegistryStore {
     manifest_flights: Flights<Arc<Cached>>,
     blob_flights: Flights<Arc<Cached>>,
     tag_flights: Flights<Descriptor>,
+    referrer_flights: Flights<ReferrersPage>,
     referrers_api: std::sync::Mutex<std::collections::HashMap<String, bool>>,
 }
 
@@ -95,6 +96,7 @@ impl RegistryStore {
             manifest_flights: Flights::default(),
             blob_flights: Flights::default(),
             tag_flights: Flights::default(),
+            referrer_flights: Flights::default(),
             referrers_api: std::sync::Mutex::new(std::collections::HashMap::new()),
             config,
         })

@@ -42,35 +42,54 @@ pub(super) async fn page(
     if let Some(hit) = store.referrer_pages.get(&key) {
         return Ok(hit);
     }
+    store
+        .referrer_flights
+        .run(&key, async {
+            let page = fetch(store, &target, &digest, types, token.as_deref(), deadline).await?;
+            store.referrer_pages.put(key.clone(), page.clone());
+            Ok(page)
+        })
+        .await
+}
+
+/// One page, computed (shared by concurrent callers through the flight above).
+async fn fetch(
+    store: &RegistryStore,
+    target: &Target,
+    digest: &Digest,
+    types: &[String],
+    token: Option<&str>,
+    deadline: Instant,
+) -> Result<ReferrersPage> {
     let api_known = store
         .referrers_api
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .get(&target.registry)
         .copied();
-    let mut page = match token.as_deref() {
-        Some(TAG_SCHEMA) => tag_schema(store, &target, &digest, deadline).await?,
-        Some(next) => api_page(store, &target, next, types, deadline)
+    let mut page = match token {
+        Some(TAG_SCHEMA) => tag_schema(store, target, digest, deadline).await?,
+        Some(next) => api_page(store, target, next, types, deadline)
             .await?
             .unwrap_or_default(),
-        None if api_known == Some(false) => tag_schema(store, &target, &digest, deadline).await?,
+        None if api_known == Some(false) => tag_schema(store, target, digest, deadline).await?,
         None => {
-            let url = first_url(store, &target, &digest, types);
-            match api_page(store, &target, &url, types, deadline).await? {
+            let url = first_url(store, target, digest, types);
+            match api_page(store, target, &url, types, deadline).await? {
                 Some(page) => {
-                    remember(store, &target, true);
+                    remember(store, target, true);
                     page
                 }
                 None => {
-                    remember(store, &target, false);
-                    tag_schema(store, &target, &digest, deadline).await?
+                    remember(store, target, false);
+                    tag_schema(store, target, digest, deadline).await?
                 }
             }
         }
     };
     if token.is_none()
         && store.config.cosign_enabled
-        && let Some(signature) = cosign_tag(store, &target, &digest, deadline).await?
+        && let Some(signature) = cosign_tag(store, target, digest, deadline).await?
         && !page.referrers.iter().any(|r| r.digest == signature.digest)
     {
         page.referrers.push(signature);
@@ -78,7 +97,6 @@ pub(super) async fn page(
     page.referrers.retain(|r| {
         types.is_empty() || r.artifact_type.as_ref().is_some_and(|t| types.contains(t))
     });
-    store.referrer_pages.put(key, page.clone());
     Ok(page)
 }
 

@@ -13,6 +13,7 @@ pub mod cache;
 pub mod config;
 pub mod credentials;
 pub mod http;
+mod reference;
 mod referrers;
 
 use std::path::Path;
@@ -20,7 +21,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oci_client::Reference;
 use ratify_plugin_sdk::wire::{
     Base64Bytes, Descriptor, ManifestContent, ReferrersPage, Subject, oci,
 };
@@ -34,6 +34,7 @@ use crate::store::StoreBackend;
 use cache::{Cached, ContentCache, Flights, TtlCache};
 pub use config::RegistryConfig;
 use http::{Response, Transport, header};
+use reference::Reference;
 
 /// Media types asked for when fetching a manifest.
 const MANIFEST_TYPES: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
@@ -51,14 +52,10 @@ pub struct Target {
 impl Target {
     /// Parses a registry reference (`localhost:5000/app:v1`, `ghcr.io/x/y@sha256:…`).
     pub fn parse(text: &str) -> Result<Self> {
-        let reference: Reference = text.parse().map_err(|e| {
-            Error::usage(format!("{text:?} is not a valid image reference: {e}")).with_remediation(
-                "write registry/repository:tag or registry/repository@sha256:<hex>",
-            )
-        })?;
+        let reference = Reference::parse(text)?;
         Ok(Self {
-            registry: reference.resolve_registry().to_owned(),
-            repository: reference.repository().to_owned(),
+            registry: reference.registry.clone(),
+            repository: reference.repository.clone(),
             reference,
         })
     }
@@ -270,7 +267,10 @@ impl StoreBackend for RegistryStore {
 
     async fn resolve(&self, reference: &str, deadline: Instant) -> Result<Descriptor> {
         let target = Target::parse(reference)?;
-        match (target.reference.digest(), target.reference.tag()) {
+        match (
+            target.reference.digest.as_deref(),
+            target.reference.tag.as_deref(),
+        ) {
             (Some(digest), _) => {
                 let manifest = self.manifest(&target, digest, deadline).await?;
                 Ok(Descriptor::new(

@@ -219,6 +219,19 @@ impl RegistryStore {
                 let descriptor = match digest.map(Digest::parse) {
                     Some(Ok(digest)) => {
                         let manifest = self.manifest(target, &digest.to_string(), deadline).await?;
+                        let declared = head
+                            .headers
+                            .get(reqwest::header::CONTENT_LENGTH)
+                            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+                        if let Some(declared) = declared
+                            && declared != manifest.bytes.len() as u64
+                        {
+                            return Err(Error::store(format!(
+                                "registry {} says tag {tag} is {declared} bytes, but its manifest {digest} is {}",
+                                target.registry,
+                                manifest.bytes.len()
+                            )));
+                        }
                         Descriptor::new(
                             &manifest.media_type,
                             digest.to_string(),

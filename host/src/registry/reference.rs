@@ -167,10 +167,7 @@ mod tests {
                 None
             )
         );
-        assert_eq!(
-            parsed(&format!("ghcr.io/o/r@{digest}")).3,
-            s(&digest)
-        );
+        assert_eq!(parsed(&format!("ghcr.io/o/r@{digest}")).3, s(&digest));
         assert_eq!(parsed(&format!("ghcr.io/o/r:v1@{digest}")).2, s("v1"));
         assert_eq!(
             parsed("me/app:v1"),

@@ -143,6 +143,31 @@ impl Host {
         self.link.call(host_method::GET_BLOB, params)
     }
 
+    /// A layer's bytes: refused before fetching when its descriptor declares more than
+    /// `max_bytes`, and an error when the blob's size is not the size the descriptor declares.
+    pub fn read_layer(&self, layer: &Descriptor, max_bytes: u64) -> Result<Vec<u8>, WireError> {
+        if layer.size > max_bytes {
+            return Err(WireError::new(
+                code::ARTIFACT_TOO_LARGE,
+                Fault::Artifact,
+                format!(
+                    "layer {} declares {} bytes, over this plugin's cap of {max_bytes}",
+                    layer.digest, layer.size
+                ),
+            ));
+        }
+        let bytes = self.read_blob(&layer.digest, max_bytes)?;
+        if bytes.len() as u64 != layer.size {
+            return Err(WireError::artifact(format!(
+                "layer {} declares {} bytes but the blob is {} bytes",
+                layer.digest,
+                layer.size,
+                bytes.len()
+            )));
+        }
+        Ok(bytes)
+    }
+
     /// A blob's bytes, refusing blobs larger than `max_bytes` before reading them.
     pub fn read_blob(&self, digest: &str, max_bytes: u64) -> Result<Vec<u8>, WireError> {
         let blob = self.get_blob(digest)?;

@@ -133,7 +133,7 @@ fn fetch(request: &VerifyRequest<'_>) -> Result<VerifyResult, WireError> {
         .map_err(|e| WireError::artifact(format!("referrer manifest: {e}")))?;
     let mut total = 0;
     for layer in &parsed.layers {
-        total += request.host.read_blob(&layer.digest, 64 << 20)?.len();
+        total += request.host.read_layer(layer, 64 << 20)?.len();
     }
     Ok(VerifyResult::success(format!(
         "misbehave: fetched {} layer(s)",

@@ -71,7 +71,8 @@ impl Verifier for SbomVerifier {
         let mut checked = Vec::with_capacity(layers.len());
         for (layer, format) in layers {
             // The descriptor's size is checked first so an oversized SBOM is refused before
-            // the host fetches it; read_blob enforces the same cap on what actually arrives.
+            // the host fetches it; read_layer enforces the same cap on what actually arrives and
+            // that the blob is the size the manifest declares.
             if layer.size > config.max_blob_bytes {
                 return Ok(report::rejected(
                     format!(
@@ -82,9 +83,7 @@ impl Verifier for SbomVerifier {
                     "Raise maxBlobBytes in the verifier's config if SBOMs this large are expected.",
                 ));
             }
-            let bytes = request
-                .host
-                .read_blob(&layer.digest, config.max_blob_bytes)?;
+            let bytes = request.host.read_layer(layer, config.max_blob_bytes)?;
             match check_layer(config, format, &layer.digest, &bytes) {
                 Ok(report) => checked.push(report),
                 // The first unreadable layer decides: the referrer cannot pass either way, and

@@ -343,3 +343,24 @@ fn host_failures_are_errors_not_verdicts() {
     );
     host.finish();
 }
+
+#[test]
+fn a_blob_whose_size_differs_from_its_descriptor_is_an_error() {
+    let mut host = FakeHost::start();
+    host.configure("c", json!({})).unwrap();
+    let mut store = Store::default();
+    let sbom = store.referrer(12, Some(SPDX), &[(SPDX, SMALL_SPDX)]);
+    // The host hands over more bytes than the manifest declares for the layer.
+    let mut longer = SMALL_SPDX.to_vec();
+    longer.extend_from_slice(b"\n\n");
+    store.blobs.insert(digest(12 * 16 + 1), longer);
+    let error = host
+        .verify("c", referrer(&sbom, Some(SPDX)), &mut store)
+        .unwrap_err();
+    assert!(
+        error.message.contains("declares") && error.message.contains("but the blob is"),
+        "{error}"
+    );
+    assert_eq!(error.fault, Fault::Artifact);
+    host.finish();
+}

@@ -5,11 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages the tests use: a C toolchain for ring, a real registry (distribution 2.8)
-# and htpasswd for its basic-auth tests.
+# htpasswd for its basic-auth tests, openssl for test certificates, curl for the registry
+# benchmark.
 need=()
 command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"

@@ -188,14 +188,23 @@ fn interop_layouts_pushed_to_a_registry_discover_as_from_the_layout() {
         json!({"name": "oras", "useHttp": true}),
         json!([]),
     );
-    for (layout, repo, reference) in [
-        ("ratify-go/oci_store/hello", "hello", ":v1".to_owned()),
-        (
-            "notation/oci_layout/e2e-valid-signature",
-            "notation",
-            "@sha256:b8479de3f88fb259a0a9ea82a5b2a052a1ef3c4ebbcfc61482d5ae4c831f8af9".to_owned(),
-        ),
-    ] {
+    let notation = [
+        "e2e",
+        "e2e-expired-signature",
+        "e2e-invalid-signature",
+        "e2e-valid-signature",
+        "e2e-with-invalid-timestamped-signature",
+        "e2e-with-timestamped-signature",
+    ];
+    let mut layouts: Vec<(String, String)> =
+        vec![("ratify-go/oci_store/hello".into(), "hello".into())];
+    layouts.extend(
+        notation
+            .iter()
+            .map(|n| (format!("notation/oci_layout/{n}"), n.to_string())),
+    );
+    let mut with_referrers = 0;
+    for (layout, repo) in layouts {
         let layout = interop.join(layout).display().to_string();
         push(&layout, &format!("{}/{repo}", registry.addr), &[]);
         let remote = ratify(
@@ -203,7 +212,7 @@ fn interop_layouts_pushed_to_a_registry_discover_as_from_the_layout() {
                 "discover",
                 "--flat",
                 "-s",
-                &format!("{}/{repo}{reference}", registry.addr),
+                &format!("{}/{repo}:v1", registry.addr),
                 "-c",
                 &cfg,
             ],
@@ -216,7 +225,7 @@ fn interop_layouts_pushed_to_a_registry_discover_as_from_the_layout() {
                 "--flat",
                 "--oci-layout",
                 "-s",
-                &format!("{layout}{reference}"),
+                &format!("{layout}:v1"),
             ],
             home.path(),
             LIMIT,
@@ -230,8 +239,12 @@ fn interop_layouts_pushed_to_a_registry_discover_as_from_the_layout() {
                 .collect::<Vec<_>>()
         };
         assert_eq!(lines(&remote), lines(&local), "{repo}");
-        assert!(!lines(&remote).is_empty());
+        with_referrers += usize::from(!lines(&remote).iter().all(|l| l == "(no referrers)"));
     }
+    assert_eq!(
+        with_referrers, 6,
+        "every layout but notation's unsigned e2e has referrers"
+    );
 }
 
 #[test]
@@ -322,4 +335,179 @@ fn plain_http_is_only_used_where_configured() {
         LIMIT,
     );
     assert_eq!(run.code, Some(0), "{run:?}");
+}
+
+/// A test CA and a server certificate for 127.0.0.1, made with openssl.
+fn test_pki(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let run = |args: &[&str]| {
+        let status = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stderr(std::process::Stdio::null())
+            .status();
+        assert!(
+            status
+                .expect("openssl is installed by scripts/test.sh")
+                .success(),
+            "openssl {args:?}"
+        );
+    };
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=ratify test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    (
+        dir.join("ca.crt"),
+        dir.join("server.crt"),
+        dir.join("server.key"),
+    )
+}
+
+#[test]
+fn https_registries_are_trusted_through_ca_file_and_refused_otherwise() {
+    let plain = Registry::start();
+    push(
+        &example_layout().display().to_string(),
+        &format!("{}/example", plain.addr),
+        &[],
+    );
+    let pki = tempfile::tempdir().unwrap();
+    let (ca, certificate, key) = test_pki(pki.path());
+    let tls = Registry::start_tls_over(&plain, &certificate, &key);
+    let home = tempfile::tempdir().unwrap();
+    let subject = format!("{}/example:v1", tls.addr);
+    let trusted = config(
+        home.path(),
+        json!({"name": "oras", "caFile": ca}),
+        sbom_verifier(),
+    );
+    let run = ratify(
+        &["verify", "-s", &subject, "-c", &trusted],
+        home.path(),
+        LIMIT,
+    );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    // useHttp must not turn a TLS registry into plain HTTP… and without the CA, TLS fails.
+    let untrusted = config(home.path(), json!({"name": "oras"}), sbom_verifier());
+    let run = ratify(
+        &["verify", "-s", &subject, "-c", &untrusted],
+        home.path(),
+        LIMIT,
+    );
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stdout.to_lowercase().contains("certificate"), "{run:?}");
+    let missing = config(
+        home.path(),
+        json!({"name": "oras", "caFile": "/nonexistent/ca.pem"}),
+        sbom_verifier(),
+    );
+    let run = ratify(
+        &["verify", "-s", &subject, "-c", &missing],
+        home.path(),
+        LIMIT,
+    );
+    assert_eq!(
+        run.code,
+        Some(2),
+        "an unreadable caFile is a config error: {run:?}"
+    );
+    assert!(run.stderr.contains("cannot read caFile"), "{run:?}");
+}
+
+#[test]
+fn credential_helpers_from_the_docker_config_are_run() {
+    let registry = Registry::start_with_basic_auth("alice", "s3cret");
+    push(
+        &example_layout().display().to_string(),
+        &format!("{}/example", registry.addr),
+        &["-u", "alice", "-p", "s3cret"],
+    );
+    let home = tempfile::tempdir().unwrap();
+    let helpers = tempfile::tempdir().unwrap();
+    let helper = helpers.path().join("docker-credential-ratifytest");
+    // A helper as docker-credential-* helpers behave: `get`, server on stdin, JSON out.
+    std::fs::write(&helper, format!(
+        "#!/bin/sh\nread server\nif [ \"$1\" = get ] && [ \"$server\" = \"{}\" ]; then\n  echo '{{\"ServerURL\":\"'$server'\",\"Username\":\"alice\",\"Secret\":\"s3cret\"}}'\nelse\n  echo 'credentials not found in native keychain'; exit 1\nfi\n",
+        registry.addr
+    )).unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let docker = home.path().join("docker.json");
+    std::fs::write(
+        &docker,
+        json!({"credHelpers": {registry.addr.clone(): "ratifytest"}}).to_string(),
+    )
+    .unwrap();
+    let store = json!({"name": "oras", "useHttp": true, "authProvider": {"name": "dockerConfig", "configPath": docker}});
+    let cfg = config(home.path(), store, sbom_verifier());
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ratify"))
+        .args([
+            "verify",
+            "-s",
+            &format!("{}/example:v1", registry.addr),
+            "-c",
+            &cfg,
+        ])
+        .env("RATIFY_CONFIG", home.path())
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", helpers.path().display()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

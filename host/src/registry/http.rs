@@ -133,6 +133,7 @@ impl Transport {
         cap: u64,
         deadline: Instant,
     ) -> std::result::Result<Response, Failure> {
+        let method_is_head = method == Method::HEAD;
         let mut request = self.client.request(method, url).headers(headers);
         if let Some(body) = body {
             request = request.body(body);
@@ -149,6 +150,14 @@ impl Transport {
         };
         let status = response.status();
         let headers = response.headers().clone();
+        if method_is_head {
+            // No body; Content-Length describes the entity, not what follows.
+            return Ok(Response {
+                status,
+                headers,
+                body: Vec::new(),
+            });
+        }
         if !status.is_success() {
             // Error bodies are only for messages: keep a little.
             let body = read_capped(response, 16 * 1024, url, deadline, true).await?;

@@ -30,15 +30,33 @@ pub fn free_port() -> u16 {
 impl Registry {
     /// An anonymous registry.
     pub fn start() -> Self {
-        Self::launch(None)
+        Self::launch(None, None, None)
+    }
+
+    /// An anonymous HTTPS registry serving the same storage as `other` (so content pushed to
+    /// `other` over HTTP is there), with the given PEM certificate chain and key.
+    pub fn start_tls_over(
+        other: &Registry,
+        certificate: &std::path::Path,
+        key: &std::path::Path,
+    ) -> Self {
+        Self::launch(
+            None,
+            Some((certificate, key)),
+            Some(other.dir.path().join("data")),
+        )
     }
 
     /// A registry requiring HTTP basic auth (htpasswd with bcrypt, made by Apache's `htpasswd`).
     pub fn start_with_basic_auth(user: &str, password: &str) -> Self {
-        Self::launch(Some((user, password)))
+        Self::launch(Some((user, password)), None, None)
     }
 
-    fn launch(auth: Option<(&str, &str)>) -> Self {
+    fn launch(
+        auth: Option<(&str, &str)>,
+        tls: Option<(&std::path::Path, &std::path::Path)>,
+        storage: Option<std::path::PathBuf>,
+    ) -> Self {
         let binary = which::which("docker-registry").unwrap_or_else(|_| {
             panic!("docker-registry is not installed: run scripts/test.sh, which installs Debian's docker-registry")
         });
@@ -47,8 +65,15 @@ impl Registry {
         let addr = format!("127.0.0.1:{port}");
         let mut config = format!(
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n  secret: ratify-tests\n",
-            dir.path().join("data").display()
+            storage.unwrap_or_else(|| dir.path().join("data")).display()
         );
+        if let Some((certificate, key)) = tls {
+            config.push_str(&format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                certificate.display(),
+                key.display()
+            ));
+        }
         if let Some((user, password)) = auth {
             let output = Command::new("htpasswd").args(["-Bbn", user, password]).output().unwrap_or_else(|_| {
                 panic!("htpasswd is not installed: run scripts/test.sh, which installs apache2-utils")
@@ -72,14 +97,19 @@ impl Registry {
             .spawn()
             .unwrap();
         let registry = Self { child, addr, dir };
-        registry.wait_ready();
+        registry.wait_ready(tls.is_some());
         registry
     }
 
-    fn wait_ready(&self) {
+    fn wait_ready(&self, tls: bool) {
         let until = Instant::now() + Duration::from_secs(15);
         while Instant::now() < until {
-            if let Ok(mut stream) = TcpStream::connect(&self.addr) {
+            if tls {
+                // A TLS listener: being able to connect is enough.
+                if TcpStream::connect(&self.addr).is_ok() {
+                    return;
+                }
+            } else if let Ok(mut stream) = TcpStream::connect(&self.addr) {
                 let _ = stream.write_all(
                     format!("GET /v2/ HTTP/1.0\r\nHost: {}\r\n\r\n", self.addr).as_bytes(),
                 );

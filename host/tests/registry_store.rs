@@ -488,26 +488,34 @@ fn credential_helpers_from_the_docker_config_are_run() {
     .unwrap();
     let store = json!({"name": "oras", "useHttp": true, "authProvider": {"name": "dockerConfig", "configPath": docker}});
     let cfg = config(home.path(), store, sbom_verifier());
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ratify"))
-        .args([
-            "verify",
-            "-s",
-            &format!("{}/example:v1", registry.addr),
-            "-c",
-            &cfg,
-        ])
-        .env("RATIFY_CONFIG", home.path())
-        .env(
-            "PATH",
-            format!("{}:/usr/bin:/bin", helpers.path().display()),
+    let verify = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ratify"))
+            .args([
+                "verify",
+                "-s",
+                &format!("{}/example:v1", registry.addr),
+                "-c",
+                &cfg,
+            ])
+            .env("RATIFY_CONFIG", home.path())
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", helpers.path().display()),
+            )
+            .output()
+            .unwrap()
+    };
+    let show = |o: &std::process::Output| {
+        format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
         )
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    };
+    let output = verify();
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    // The same helper as the default store for every registry (`credsStore`).
+    std::fs::write(&docker, json!({"credsStore": "ratifytest"}).to_string()).unwrap();
+    let output = verify();
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
 }

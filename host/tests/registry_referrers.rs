@@ -12,32 +12,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use support::faults::{Fault, FaultProxy, Rule};
 use support::front::{Filter, Front, FrontConfig};
-use support::registry::Registry;
+use support::registry::{Registry, loopback_store, push, store_config};
 use support::{ratify, write_config};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-fn push(source: &str, target: &str, extra: &[&str]) {
-    let home = tempfile::tempdir().unwrap();
-    let mut args = vec!["push", source, target];
-    args.extend_from_slice(extra);
-    let run = ratify(&args, home.path(), LIMIT);
-    assert_eq!(run.code, Some(0), "push failed: {run:?}");
-}
-
-fn registry_config(dir: &std::path::Path, store: Value, verifiers: Value) -> String {
-    let mut entry = json!({"name": "oras", "useHttp": true});
-    entry
-        .as_object_mut()
-        .unwrap()
-        .extend(store.as_object().unwrap().clone());
-    write_config(
-        dir,
-        &json!({"store": {"plugins": [entry]}, "verifier": {"plugins": verifiers}}),
-    )
-    .display()
-    .to_string()
-}
 
 fn discover(addr: &str, reference: &str, config: &str, extra: &[&str]) -> Vec<String> {
     let home = tempfile::tempdir().unwrap();
@@ -78,7 +56,7 @@ fn the_referrers_api_is_used_when_present_with_paging_and_filters() {
             &["--referrers-tag-schema", "never"],
         );
         let home = tempfile::tempdir().unwrap();
-        let config = registry_config(home.path(), json!({}), json!([]));
+        let config = store_config(home.path(), loopback_store(json!({})), json!([]));
         assert_eq!(discover(front.addr(), "hello:v1", &config, &[]), expected);
         let v1 =
             "/referrers/sha256:2b858809d6fd3d63a2e64e8418a0d5883aec3e24e4fe6346370f09e043763b83";
@@ -113,7 +91,11 @@ fn cosign_signature_tags_are_referrers_only_when_enabled() {
     );
     let home = tempfile::tempdir().unwrap();
     let verifiers = json!([{"name": "sig", "type": "misbehave", "artifactTypes": "application/vnd.dev.cosign.artifact.sig.v1+json", "mode": "fetch"}]);
-    let enabled = registry_config(home.path(), json!({"cosignEnabled": true}), verifiers);
+    let enabled = store_config(
+        home.path(),
+        loopback_store(json!({"cosignEnabled": true})),
+        verifiers,
+    );
     let mut config: Value =
         serde_json::from_str(&std::fs::read_to_string(&enabled).unwrap()).unwrap();
     config["pluginBinDirs"] = json!([support::bin_dir()]);
@@ -192,9 +174,9 @@ fn bearer_tokens_are_fetched_with_the_docker_config_credentials_and_reused() {
     )
     .unwrap();
     let verifiers = json!([{"name": "sbom", "artifactTypes": "application/spdx+json"}]);
-    let config = registry_config(
+    let config = store_config(
         home.path(),
-        json!({"authProvider": {"name": "dockerConfig", "configPath": docker}}),
+        loopback_store(json!({"authProvider": {"name": "dockerConfig", "configPath": docker}})),
         verifiers.clone(),
     );
     let run = ratify(

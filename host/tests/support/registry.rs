@@ -136,3 +136,32 @@ impl Drop for Registry {
         let _ = self.child.wait();
     }
 }
+
+/// Pushes an OCI layout into a registry with `ratify push`, failing the test if it fails.
+pub fn push(source: &str, target: &str, extra: &[&str]) {
+    let home = tempfile::tempdir().unwrap();
+    let mut args = vec!["push", source, target];
+    args.extend_from_slice(extra);
+    let run = super::ratify(&args, home.path(), Duration::from_secs(60));
+    assert_eq!(run.code, Some(0), "push failed: {run:?}");
+}
+
+/// Writes a config.json with this store entry and these verifiers; returns its path.
+pub fn store_config(
+    dir: &std::path::Path,
+    store: serde_json::Value,
+    verifiers: serde_json::Value,
+) -> String {
+    let config = serde_json::json!({"store": {"version": "1.0.0", "plugins": [store]}, "verifier": {"plugins": verifiers}});
+    super::write_config(dir, &config).display().to_string()
+}
+
+/// The registry store entry for a loopback registry (`useHttp`), with extra keys.
+pub fn loopback_store(extra: serde_json::Value) -> serde_json::Value {
+    let mut entry = serde_json::json!({"name": "oras", "useHttp": true});
+    entry
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    entry
+}

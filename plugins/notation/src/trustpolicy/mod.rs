@@ -1,0 +1,1 @@
+//! The Notary Project trust policy document, version 1.0.

@@ -1,0 +1,1 @@
+//! Trust stores and certificate chains.

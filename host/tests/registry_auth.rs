@@ -244,3 +244,73 @@ fn credential_helpers_from_the_docker_config_are_run() {
     let output = verify();
     assert_eq!(output.status.code(), Some(0), "{}", show(&output));
 }
+
+#[test]
+fn a_hung_credential_helper_denies_within_the_deadline_and_is_killed() {
+    let registry = Registry::start_with_basic_auth("alice", "s3cret");
+    push(
+        &example_layout().display().to_string(),
+        &format!("{}/example", registry.addr),
+        &["-u", "alice", "-p", "s3cret"],
+    );
+    let home = tempfile::tempdir().unwrap();
+    let helpers = tempfile::Builder::new()
+        .prefix("ratify-hung-helper-")
+        .tempdir()
+        .unwrap();
+    let helper = helpers.path().join("docker-credential-hang");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh
+exec sleep 30
+",
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let docker = home.path().join("docker.json");
+    std::fs::write(&docker, json!({"credsStore": "hang"}).to_string()).unwrap();
+    let store = json!({"name": "oras", "useHttp": true, "authProvider": {"name": "dockerConfig", "configPath": docker}});
+    let mut config: Value = serde_json::from_str(
+        &std::fs::read_to_string(config(home.path(), store, sbom_verifier())).unwrap(),
+    )
+    .unwrap();
+    config["executor"] = json!({"verificationRequestTimeout": 1500});
+    let cfg = support::write_config(home.path(), &config)
+        .display()
+        .to_string();
+    let started = std::time::Instant::now();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ratify"))
+        .args([
+            "verify",
+            "-s",
+            &format!("{}/example:v1", registry.addr),
+            "-c",
+            &cfg,
+        ])
+        .env("RATIFY_CONFIG", home.path())
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", helpers.path().display()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1500 + 2500),
+        "took {:?}",
+        started.elapsed()
+    );
+    let dir = helpers.path().display().to_string();
+    assert!(
+        support::eventually(Duration::from_secs(2), || support::processes_mentioning(
+            &dir
+        )
+        .is_empty()),
+        "the hung helper outlived ratify"
+    );
+}

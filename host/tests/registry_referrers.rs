@@ -139,30 +139,101 @@ fn bearer_tokens_are_fetched_with_the_docker_config_credentials_and_reused() {
         &format!("{}/example", registry.addr),
         &[],
     );
-    // The token service: issues a token for alice:s3cret, refuses anything else.
-    let token_server = support::http::Server::start(Arc::new(|request: support::http::Request| {
+    // A token-auth registry written for the test: /token issues a token for alice:s3cret (with
+    // an absurd lifetime, which must be clamped), /v2/ asks for it and then forwards.
+    let own_url: Arc<std::sync::OnceLock<String>> = Arc::default();
+    let upstream = registry.addr.clone();
+    let url = Arc::clone(&own_url);
+    let server = support::http::Server::start(Arc::new(move |request: support::http::Request| {
+        let (upstream, url) = (upstream.clone(), Arc::clone(&url));
         Box::pin(async move {
-            let expected = format!("Basic {}", base64_of("alice:s3cret"));
-            let reply = if request.header("authorization") == Some(expected.as_str())
-                && request.path() == "/token"
-            {
-                support::http::Response::new(
-                    200,
-                    "application/json",
-                    br#"{"token":"good-token","expires_in":300}"#.to_vec(),
-                )
+            let basic = format!("Basic {}", base64_of("alice:s3cret"));
+            let reply = if request.path() == "/token" {
+                if request.header("authorization") == Some(basic.as_str()) {
+                    let body = br#"{"token":"good-token","expires_in":10000000000000000000}"#;
+                    support::http::Response::new(200, "application/json", body.to_vec())
+                } else {
+                    support::http::Response::error(401, "UNAUTHORIZED", "bad credentials")
+                }
+            } else if request.header("authorization") == Some("Bearer good-token") {
+                support::http::forward_or_502(&upstream, &request).await
             } else {
-                support::http::Response::error(401, "UNAUTHORIZED", "bad credentials")
+                let realm = format!(
+                    r#"Bearer realm="{}/token",service="test-registry""#,
+                    url.get().cloned().unwrap_or_default()
+                );
+                let mut challenge =
+                    support::http::Response::error(401, "UNAUTHORIZED", "token required");
+                challenge.set_header("WWW-Authenticate", &realm);
+                challenge
             };
             support::http::Reply::Send(reply)
         })
     }));
-    let challenge = format!(
-        r#"Bearer realm="{}/token",service="test-registry""#,
-        token_server.url()
+    own_url.set(server.url()).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let docker = home.path().join("docker.json");
+    let write_docker = |password: &str| {
+        std::fs::write(
+            &docker,
+            json!({"auths": {server.addr(): {"auth": base64_of(&format!("alice:{password}"))}}})
+                .to_string(),
+        )
+        .unwrap();
+    };
+    let verifiers = json!([{"name": "sbom", "artifactTypes": "application/spdx+json"}]);
+    let store =
+        loopback_store(json!({"authProvider": {"name": "dockerConfig", "configPath": docker}}));
+    let config = store_config(home.path(), store, verifiers);
+    let subject = format!("{}/example:v1", server.addr());
+    write_docker("s3cret");
+    let run = ratify(
+        &["verify", "-s", &subject, "-c", &config],
+        home.path(),
+        LIMIT,
     );
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let tokens: Vec<_> = server
+        .log()
+        .all()
+        .into_iter()
+        .filter(|r| r.path() == "/token")
+        .collect();
+    assert_eq!(tokens.len(), 1, "one token, reused for every request");
+    assert!(
+        tokens[0]
+            .target
+            .contains("scope=repository%3Aexample%3Apull")
+            && tokens[0].target.contains("service=test-registry"),
+        "{}",
+        tokens[0].target
+    );
+
+    write_docker("wrong");
+    let run = ratify(
+        &["verify", "-s", &subject, "-c", &config],
+        home.path(),
+        LIMIT,
+    );
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stdout.contains("token service refused the credentials"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn credentials_never_go_to_a_plain_http_realm_on_another_host() {
+    let registry = Registry::start();
+    push(
+        &support::example_layout().display().to_string(),
+        &format!("{}/example", registry.addr),
+        &[],
+    );
+    let realm = support::faults::Recorder::start();
+    let challenge = format!(r#"Bearer realm="{}/token",service="s""#, realm.url());
     let rule = Rule::when(
-        |r| r.header("authorization") != Some("Bearer good-token"),
+        |r| r.header("authorization").is_none(),
         Fault::Status(401, vec![("WWW-Authenticate".into(), challenge)]),
     );
     let proxy = FaultProxy::start(&registry.addr, vec![rule]);
@@ -173,46 +244,9 @@ fn bearer_tokens_are_fetched_with_the_docker_config_credentials_and_reused() {
         json!({"auths": {proxy.addr(): {"auth": base64_of("alice:s3cret")}}}).to_string(),
     )
     .unwrap();
-    let verifiers = json!([{"name": "sbom", "artifactTypes": "application/spdx+json"}]);
-    let config = store_config(
-        home.path(),
-        loopback_store(json!({"authProvider": {"name": "dockerConfig", "configPath": docker}})),
-        verifiers.clone(),
-    );
-    let run = ratify(
-        &[
-            "verify",
-            "-s",
-            &format!("{}/example:v1", proxy.addr()),
-            "-c",
-            &config,
-        ],
-        home.path(),
-        LIMIT,
-    );
-    assert_eq!(run.code, Some(0), "{run:?}");
-    assert_eq!(
-        token_server.log().count("GET", "/token"),
-        1,
-        "one token, reused for every request"
-    );
-    let scopes: Vec<String> = token_server
-        .log()
-        .all()
-        .iter()
-        .map(|r| r.target.clone())
-        .collect();
-    assert!(
-        scopes[0].contains("scope=repository%3Aexample%3Apull")
-            && scopes[0].contains("service=test-registry"),
-        "{scopes:?}"
-    );
-
-    std::fs::write(
-        &docker,
-        json!({"auths": {proxy.addr(): {"auth": base64_of("alice:wrong")}}}).to_string(),
-    )
-    .unwrap();
+    let store =
+        loopback_store(json!({"authProvider": {"name": "dockerConfig", "configPath": docker}}));
+    let config = store_config(home.path(), store, json!([]));
     let run = ratify(
         &[
             "verify",
@@ -226,12 +260,101 @@ fn bearer_tokens_are_fetched_with_the_docker_config_credentials_and_reused() {
     );
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(
-        run.stdout.contains("token service refused the credentials"),
-        "{run:?}"
+        !realm.requests().is_empty(),
+        "the realm was asked (anonymously)"
+    );
+    assert!(
+        !realm.saw_authorization(),
+        "credentials went in clear text to another host"
     );
 }
 
 fn base64_of(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+#[test]
+fn a_next_page_that_fails_is_an_error_never_a_shorter_list() {
+    let Some(interop) = support::interop_dir("referrers API paging failure") else {
+        return;
+    };
+    let registry = Registry::start();
+    let front = Front::start_with(
+        &registry.addr,
+        FrontConfig {
+            filter: Filter::Applied,
+            page_size: 1,
+        },
+    );
+    let layout = interop
+        .join("ratify-go/oci_store/hello")
+        .display()
+        .to_string();
+    push(
+        &layout,
+        &format!("{}/hello", front.addr()),
+        &["--referrers-tag-schema", "never"],
+    );
+    let proxy = FaultProxy::start(
+        front.addr(),
+        vec![Rule::when(
+            |r| r.target.contains("last="),
+            Fault::status(404),
+        )],
+    );
+    let home = tempfile::tempdir().unwrap();
+    let config = store_config(home.path(), loopback_store(json!({})), json!([]));
+    let run = ratify(
+        &[
+            "discover",
+            "-s",
+            &format!("{}/hello:v1", proxy.addr()),
+            "-c",
+            &config,
+        ],
+        home.path(),
+        LIMIT,
+    );
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(
+        run.stderr.contains("404 for a next page of referrers"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn a_failing_cosign_tag_lookup_denies_instead_of_hiding_the_signature() {
+    let registry = Registry::start();
+    let work = tempfile::tempdir().unwrap();
+    let layout = support::cli::cosign_layout(work.path());
+    push(
+        &layout.display().to_string(),
+        &format!("{}/signed", registry.addr),
+        &[],
+    );
+    let proxy = FaultProxy::start(
+        &registry.addr,
+        vec![Rule::new("HEAD", ".sig", Fault::status(500))],
+    );
+    let home = tempfile::tempdir().unwrap();
+    let verifiers = json!([{"name": "sbom", "artifactTypes": "application/spdx+json"}]);
+    let config = store_config(
+        home.path(),
+        loopback_store(json!({"cosignEnabled": true})),
+        verifiers,
+    );
+    let run = ratify(
+        &[
+            "verify",
+            "-s",
+            &format!("{}/signed:v1", proxy.addr()),
+            "-c",
+            &config,
+        ],
+        home.path(),
+        LIMIT,
+    );
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stdout.contains("500"), "{run:?}");
 }

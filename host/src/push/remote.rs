@@ -224,10 +224,20 @@ impl Remote {
         match status {
             404 => Ok(false),
             200 => {
+                // An index answer is small; anything huge is not a referrers list.
+                if response
+                    .content_length()
+                    .is_some_and(|n| n > 4 * 1024 * 1024)
+                {
+                    return Ok(false);
+                }
                 let body = response
                     .bytes()
                     .await
                     .map_err(|e| probe_error(format!("failed: {e}")))?;
+                if body.len() > 4 * 1024 * 1024 {
+                    return Ok(false);
+                }
                 Ok(serde_json::from_slice::<ImageIndex>(&body).is_ok())
             }
             401 | 403 => Err(self.denied(status, &url)),

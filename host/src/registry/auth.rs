@@ -14,7 +14,6 @@ use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use tokio::time::Instant;
 
-use super::config::is_loopback;
 use super::credentials::{Credential, CredentialSource};
 use super::http::{Transport, header};
 use crate::error::{Error, Result};
@@ -82,16 +81,22 @@ type Known = (HeaderValue, Option<Instant>);
 /// Credentials and tokens, per registry.
 pub struct Authenticator {
     source: CredentialSource,
-    credentials: Mutex<HashMap<String, Option<Credential>>>,
+    /// Registries reached over plain HTTP (from config), the only ones whose own token
+    /// endpoint may receive credentials without TLS.
+    plain_http: Vec<String>,
+    use_http: bool,
+    credentials: Mutex<HashMap<String, std::result::Result<Option<Credential>, Error>>>,
     /// Authorization values that worked, by (registry, repository), with their expiry.
     known: Mutex<HashMap<(String, String), Known>>,
 }
 
 impl Authenticator {
     /// An authenticator reading credentials from `source`.
-    pub fn new(source: CredentialSource) -> Self {
+    pub fn new(source: CredentialSource, config: &super::config::RegistryConfig) -> Self {
         Self {
             source,
+            plain_http: config.plain_http.clone(),
+            use_http: config.use_http,
             credentials: Mutex::new(HashMap::new()),
             known: Mutex::new(HashMap::new()),
         }
@@ -122,7 +127,7 @@ impl Authenticator {
                 "it asked for authentication without a usable WWW-Authenticate challenge",
             )
         })?;
-        let credential = self.credential(registry).await?;
+        let credential = self.credential(registry, deadline).await?;
         let (value, lifetime) = match challenge {
             Challenge::Basic => match &credential {
                 Some(Credential::Basic { username, password }) => (basic(username, password), None),
@@ -154,7 +159,8 @@ impl Authenticator {
             }
         };
         // Refresh a little early so a token never expires mid-request.
-        let expiry = lifetime.map(|l| Instant::now() + l.saturating_sub(Duration::from_secs(5)));
+        let expiry = lifetime
+            .and_then(|l| Instant::now().checked_add(l.saturating_sub(Duration::from_secs(5))));
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
         known.insert(
             (registry.to_owned(), repository.to_owned()),
@@ -163,25 +169,34 @@ impl Authenticator {
         Ok(value)
     }
 
-    async fn credential(&self, registry: &str) -> Result<Option<Credential>> {
+    /// The credential for `registry`, looked up once per run (failures too, so a broken or
+    /// hung helper is not started again for every request), within the deadline.
+    async fn credential(&self, registry: &str, deadline: Instant) -> Result<Option<Credential>> {
         if let Some(found) = self
             .credentials
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(registry)
         {
-            return Ok(found.clone());
+            return found.clone();
         }
         let source = self.source.clone();
         let host = registry.to_owned();
-        let found = tokio::task::spawn_blocking(move || source.lookup(&host))
-            .await
-            .map_err(|e| Error::host(format!("credential lookup failed: {e}")))??;
+        let until = deadline.into_std();
+        let lookup = tokio::task::spawn_blocking(move || source.lookup(&host, until));
+        let found = match tokio::time::timeout_at(deadline, lookup).await {
+            Err(_) => Err(Error::store(format!(
+                "looking up credentials for {registry} did not finish before the deadline"
+            ))),
+            Ok(joined) => {
+                joined.map_err(|e| Error::host(format!("credential lookup failed: {e}")))?
+            }
+        };
         self.credentials
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(registry.to_owned(), found.clone());
-        Ok(found)
+        found
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -201,10 +216,16 @@ impl Authenticator {
             ))
         })?;
         let realm_host = realm_url.host_str().unwrap_or_default().to_owned();
-        // Credentials go to the realm only over HTTPS, or to this same host, or on loopback.
-        let may_send = realm_url.scheme() == "https"
-            || realm_host == registry.split(':').next().unwrap_or_default()
-            || is_loopback(&realm_host);
+        // Credentials go to the realm only over HTTPS, or over plain HTTP to the registry's own
+        // host:port when that registry is itself reached over plain HTTP (a local test or
+        // mirror registry). Never in clear text anywhere else.
+        let realm_origin = match realm_url.port_or_known_default() {
+            Some(port) => format!("{realm_host}:{port}"),
+            None => realm_host.clone(),
+        };
+        let plain_http = self.plain_http.iter().any(|r| r == registry)
+            || (self.use_http && super::config::is_loopback(registry));
+        let may_send = realm_url.scheme() == "https" || (plain_http && realm_origin == registry);
         let mut headers = HeaderMap::new();
         let (method, body) = match credential.filter(|_| may_send) {
             Some(Credential::IdentityToken(refresh)) => {
@@ -269,7 +290,8 @@ impl Authenticator {
             })?;
         Ok((
             token,
-            Duration::from_secs(answer.expires_in.unwrap_or(60).max(10)),
+            // A registry's token lifetime is untrusted input: keep it between 10 s and a day.
+            Duration::from_secs(answer.expires_in.unwrap_or(60).clamp(10, 86_400)),
         ))
     }
 }

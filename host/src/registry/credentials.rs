@@ -6,7 +6,7 @@
 //! Credentials are looked up for exactly the registry a request goes to, so a subject naming
 //! another host never receives them.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -88,7 +88,8 @@ impl CredentialSource {
     }
 
     /// The credential for `registry` (`host[:port]`), if any. Blocking: may run a helper.
-    pub fn lookup(&self, registry: &str) -> Result<Option<Credential>> {
+    /// A helper still running at `until` is killed.
+    pub fn lookup(&self, registry: &str, until: std::time::Instant) -> Result<Option<Credential>> {
         let Some(path) = &self.config_file else {
             return Ok(None);
         };
@@ -110,7 +111,7 @@ impl CredentialSource {
         })?;
         let keys = keys_for(registry);
         if let Some(helper) = keys.iter().find_map(|k| config.cred_helpers.get(k)) {
-            return run_helper(helper, &keys[0]);
+            return run_helper(helper, &keys[0], until);
         }
         if let Some(entry) = keys.iter().find_map(|k| config.auths.get(k))
             && let Some(credential) = from_entry(entry, path, registry)?
@@ -118,7 +119,7 @@ impl CredentialSource {
             return Ok(Some(credential));
         }
         match &config.creds_store {
-            Some(store) if !store.is_empty() => run_helper(store, &keys[0]),
+            Some(store) if !store.is_empty() => run_helper(store, &keys[0], until),
             _ => Ok(None),
         }
     }
@@ -186,7 +187,8 @@ struct HelperAnswer {
 }
 
 /// Runs `docker-credential-<helper> get` for `server`.
-fn run_helper(helper: &str, server: &str) -> Result<Option<Credential>> {
+fn run_helper(helper: &str, server: &str, until: std::time::Instant) -> Result<Option<Credential>> {
+    let until = until.min(std::time::Instant::now() + HELPER_TIMEOUT);
     if helper.contains(['/', '\\']) {
         return Err(Error::config(format!(
             "credential helper name {helper:?} must not be a path"
@@ -208,19 +210,53 @@ fn run_helper(helper: &str, server: &str) -> Result<Option<Credential>> {
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(server.as_bytes());
     }
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let output = rx
-        .recv_timeout(HELPER_TIMEOUT)
-        .map_err(|_| {
-            Error::config(format!(
-                "{program} did not answer within {} s",
-                HELPER_TIMEOUT.as_secs()
-            ))
-        })?
-        .map_err(|e| Error::config(format!("{program} failed: {e}")))?;
+    // Drain both pipes on their own threads (a full pipe would block the helper), bounded.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(pipe) = pipe {
+                let _ = pipe.take(64 * 1024).read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() < until => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            outcome => {
+                // Hung or unwaitable: kill and reap it so nothing is left behind.
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Error::config(match outcome {
+                    Err(e) => format!("{program} failed: {e}"),
+                    _ => format!(
+                        "{program} did not answer within {} s",
+                        HELPER_TIMEOUT.as_secs()
+                    ),
+                }));
+            }
+        }
+    };
+    let output = std::process::Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    };
     if !output.status.success() {
         let said = String::from_utf8_lossy(&output.stdout).trim().to_owned()
             + String::from_utf8_lossy(&output.stderr).trim();
@@ -250,6 +286,10 @@ fn run_helper(helper: &str, server: &str) -> Result<Option<Credential>> {
 mod tests {
     use super::*;
 
+    fn far() -> std::time::Instant {
+        std::time::Instant::now() + Duration::from_secs(30)
+    }
+
     fn source(config: &str) -> (tempfile::TempDir, CredentialSource) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.json");
@@ -271,26 +311,29 @@ mod tests {
             })
         };
         assert_eq!(
-            source.lookup("localhost:5000").unwrap(),
+            source.lookup("localhost:5000", far()).unwrap(),
             basic("alice", "s3cret")
         );
         assert_eq!(
-            source.lookup("localhost:5001").unwrap(),
+            source.lookup("localhost:5001", far()).unwrap(),
             None,
             "another port is another registry"
         );
         assert_eq!(
-            source.lookup("ghcr.io").unwrap(),
+            source.lookup("ghcr.io", far()).unwrap(),
             Some(Credential::IdentityToken("rt".into()))
         );
-        assert_eq!(source.lookup("docker.io").unwrap(), basic("bob", "pw"));
-        assert_eq!(source.lookup("evil.example").unwrap(), None);
+        assert_eq!(
+            source.lookup("docker.io", far()).unwrap(),
+            basic("bob", "pw")
+        );
+        assert_eq!(source.lookup("evil.example", far()).unwrap(), None);
     }
 
     #[test]
     fn helpers_that_are_missing_or_broken_are_config_errors() {
         let (_dir, helper) = source(r#"{"credHelpers":{"reg.example":"no-such-helper-xyz"}}"#);
-        let error = helper.lookup("reg.example").unwrap_err();
+        let error = helper.lookup("reg.example", far()).unwrap_err();
         assert!(
             error
                 .message
@@ -300,7 +343,7 @@ mod tests {
         let (_dir, broken) = source(r#"{"auths":{"r":{"auth":"%%%"}}}"#);
         assert!(
             broken
-                .lookup("r")
+                .lookup("r", far())
                 .unwrap_err()
                 .message
                 .contains("not base64")
@@ -308,12 +351,12 @@ mod tests {
         let (_dir, garbage) = source("not json");
         assert!(
             garbage
-                .lookup("r")
+                .lookup("r", far())
                 .unwrap_err()
                 .message
                 .contains("not valid")
         );
         let missing = CredentialSource::new(Some("/nonexistent/config.json".into()));
-        assert_eq!(missing.lookup("r").unwrap(), None);
+        assert_eq!(missing.lookup("r", far()).unwrap(), None);
     }
 }

@@ -37,7 +37,7 @@ use http::{Response, Transport, header};
 use reference::Reference;
 
 /// Media types asked for when fetching a manifest.
-const MANIFEST_TYPES: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
+pub(crate) const MANIFEST_TYPES: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
 
 /// Where a reference points: the registry host, the repository, and the parsed reference.
 #[derive(Debug, Clone)]
@@ -85,7 +85,7 @@ impl RegistryStore {
         let ttl = Duration::from_secs(config.ttl);
         Ok(Self {
             transport,
-            auth: auth::Authenticator::new(source),
+            auth: auth::Authenticator::new(source, &config),
             max_manifest_bytes,
             content: ContentCache::new(config.cache_bytes),
             tags: TtlCache::new(ttl),
@@ -165,12 +165,12 @@ impl RegistryStore {
         digest: &str,
         deadline: Instant,
     ) -> Result<Arc<Cached>> {
-        if let Some(hit) = self.content.get(digest) {
+        if let Some(hit) = self.content.get(&manifest_key(digest)) {
             return Ok(hit);
         }
         let parsed = Digest::parse(digest).map_err(Error::store)?;
         self.manifest_flights
-            .run(digest, async {
+            .run(&flight_key(target, digest), async {
                 let url = format!("{}/v2/{}/manifests/{digest}", self.base(target), target.repository);
                 let response = self.request(target, Method::GET, &url, MANIFEST_TYPES, self.max_manifest_bytes, deadline).await?;
                 let response = expect_ok(response, target, &format!("manifest {digest}"))?;
@@ -180,11 +180,12 @@ impl RegistryStore {
                         target.registry
                     )));
                 }
-                let media_type = content_type(&response.headers)
-                    .or_else(|| media_type_in(&response.body))
+                // The checked body's own mediaType wins over the registry's header claim.
+                let media_type = media_type_in(&response.body)
+                    .or_else(|| content_type(&response.headers))
                     .unwrap_or_else(|| oci::IMAGE_MANIFEST.to_owned());
                 let cached = Arc::new(Cached { media_type, bytes: response.body });
-                self.content.put(digest, Arc::clone(&cached));
+                self.content.put(&manifest_key(digest), Arc::clone(&cached));
                 Ok(cached)
             })
             .await
@@ -251,12 +252,12 @@ impl RegistryStore {
                             .await?;
                         let get = expect_ok(get, target, &format!("tag {tag}"))?;
                         let digest = crate::digest::sha256_of(&get.body);
-                        let media_type = content_type(&get.headers)
-                            .or_else(|| media_type_in(&get.body))
+                        let media_type = media_type_in(&get.body)
+                            .or_else(|| content_type(&get.headers))
                             .unwrap_or_default();
                         let size = get.body.len() as u64;
                         self.content.put(
-                            &digest,
+                            &manifest_key(&digest),
                             Arc::new(Cached {
                                 media_type: media_type.clone(),
                                 bytes: get.body,
@@ -333,11 +334,11 @@ impl StoreBackend for RegistryStore {
     ) -> Result<u64> {
         let target = Target::parse(reference)?;
         let parsed = Digest::parse(digest).map_err(Error::store)?;
-        let blob = match self.content.get(digest) {
+        let blob = match self.content.get(&blob_key(digest)) {
             Some(hit) => hit,
             None => {
                 self.blob_flights
-                    .run(digest, async {
+                    .run(&flight_key(&target, digest), async {
                         let url = format!("{}/v2/{}/blobs/{digest}", self.base(&target), target.repository);
                         let response = self.request(&target, Method::GET, &url, "*/*", max_bytes, deadline).await?;
                         let response = expect_ok(response, &target, &format!("blob {digest}"))?;
@@ -348,7 +349,7 @@ impl StoreBackend for RegistryStore {
                             )));
                         }
                         let cached = Arc::new(Cached { media_type: String::new(), bytes: response.body });
-                        self.content.put(digest, Arc::clone(&cached));
+                        self.content.put(&blob_key(digest), Arc::clone(&cached));
                         Ok(cached)
                     })
                     .await?
@@ -364,6 +365,22 @@ impl StoreBackend for RegistryStore {
             .map_err(|e| Error::host(format!("cannot write {}: {e}", destination.display())))?;
         Ok(blob.bytes.len() as u64)
     }
+}
+
+/// Cache keys keep manifests and blobs apart: the same digest fetched as a blob must never
+/// answer a manifest request with a blob's (empty) media type.
+fn manifest_key(digest: &str) -> String {
+    format!("manifest:{digest}")
+}
+
+fn blob_key(digest: &str) -> String {
+    format!("blob:{digest}")
+}
+
+/// Concurrent fetches are shared only within one repository: another registry's slow or
+/// failing answer for the same digest must not become this caller's.
+fn flight_key(target: &Target, digest: &str) -> String {
+    format!("{}/{}@{digest}", target.registry, target.repository)
 }
 
 /// A 2xx response, or an error saying what the registry answered.

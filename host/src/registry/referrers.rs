@@ -36,7 +36,7 @@ pub(super) async fn page(
         "{}/{}@{digest}|{}|{}",
         target.registry,
         target.repository,
-        types.join(","),
+        serde_json::to_string(types).unwrap_or_default(),
         token.as_deref().unwrap_or("")
     );
     if let Some(hit) = store.referrer_pages.get(&key) {
@@ -65,13 +65,20 @@ async fn fetch(
         .referrers_api
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .get(&target.registry)
+        .get(&format!("{}/{}", target.registry, target.repository))
         .copied();
     let mut page = match token {
         Some(TAG_SCHEMA) => tag_schema(store, target, digest, deadline).await?,
+        // Only the first request may say "no referrers API": a later page that 404s means the
+        // listing broke off, and a partial list must never be evaluated as the whole.
         Some(next) => api_page(store, target, next, types, deadline)
             .await?
-            .unwrap_or_default(),
+            .ok_or_else(|| {
+                Error::store(format!(
+                    "registry {} answered 404 for a next page of referrers ({next})",
+                    target.registry
+                ))
+            })?,
         None if api_known == Some(false) => tag_schema(store, target, digest, deadline).await?,
         None => {
             let url = first_url(store, target, digest, types);
@@ -105,7 +112,10 @@ fn remember(store: &RegistryStore, target: &Target, supported: bool) {
         .referrers_api
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(target.registry.clone(), supported);
+        .insert(
+            format!("{}/{}", target.registry, target.repository),
+            supported,
+        );
 }
 
 fn first_url(store: &RegistryStore, target: &Target, digest: &Digest, types: &[String]) -> String {
@@ -130,12 +140,12 @@ async fn api_page(
     deadline: Instant,
 ) -> Result<Option<ReferrersPage>> {
     let base = store.base(target);
-    if !url.starts_with(&base) {
-        return Err(Error::store(format!(
-            "registry {} sent a next-page link to another host: {url}",
+    same_origin(&base, url).map_err(|why| {
+        Error::store(format!(
+            "registry {} sent an unusable next-page link {url:?}: {why}",
             target.registry
-        )));
-    }
+        ))
+    })?;
     let response = store
         .request(
             target,
@@ -203,12 +213,28 @@ async fn cosign_tag(
     deadline: Instant,
 ) -> Result<Option<Descriptor>> {
     let tag = format!("{}-{}.sig", digest.algorithm(), digest.hex());
+    // Only a 404 for the tag itself means "no signature"; any other failure is an error, so a
+    // failing signature can never drop out of the set.
+    let url = format!(
+        "{}/v2/{}/manifests/{tag}",
+        store.base(target),
+        target.repository
+    );
+    let head = store
+        .request(
+            target,
+            Method::HEAD,
+            &url,
+            super::MANIFEST_TYPES,
+            0,
+            deadline,
+        )
+        .await?;
+    if head.status == StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
     let tag_target = Target::parse(&format!("{}/{}:{tag}", target.registry, target.repository))?;
-    let descriptor = match store.resolve_tag(&tag_target, &tag, deadline).await {
-        Ok(descriptor) => descriptor,
-        Err(error) if error.message.contains("not found") => return Ok(None),
-        Err(error) => return Err(error),
-    };
+    let descriptor = store.resolve_tag(&tag_target, &tag, deadline).await?;
     let mut signature = descriptor;
     signature.artifact_type = Some(COSIGN_TAG_SIGNATURE.to_owned());
     Ok(Some(signature))
@@ -267,6 +293,29 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
     None
 }
 
+/// A next-page URL must be on the registry itself: same scheme, host and port, no user info.
+/// Credentials for the registry are attached to it.
+fn same_origin(base: &str, url: &str) -> std::result::Result<(), &'static str> {
+    let (base, url) = match (reqwest::Url::parse(base), reqwest::Url::parse(url)) {
+        (Ok(base), Ok(url)) => (base, url),
+        _ => return Err("not a URL"),
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("it carries user info");
+    }
+    let origin = |u: &reqwest::Url| {
+        (
+            u.scheme().to_owned(),
+            u.host_str().map(str::to_owned),
+            u.port_or_known_default(),
+        )
+    };
+    if origin(&base) != origin(&url) {
+        return Err("it points at another origin");
+    }
+    Ok(())
+}
+
 fn absolute(base: &str, link: &str) -> String {
     if link.starts_with("http://") || link.starts_with("https://") {
         link.to_owned()
@@ -314,5 +363,26 @@ mod tests {
         );
         assert_eq!(next_link(&headers), None);
         assert_eq!(encode("application/spdx+json"), "application%2Fspdx%2Bjson");
+    }
+
+    #[test]
+    fn next_page_links_must_stay_on_the_registry() {
+        let base = "https://ghcr.io";
+        assert!(same_origin(base, "https://ghcr.io/v2/a/referrers/x?last=1").is_ok());
+        assert!(
+            same_origin(base, "https://ghcr.io:443/v2/a").is_ok(),
+            "the default port is the same origin"
+        );
+        for other in [
+            "https://ghcr.io.evil.com/v2/a",
+            "https://ghcr.io@evil.com/v2/a",
+            "https://ghcr.io:8443/v2/a",
+            "http://ghcr.io/v2/a",
+            "https://user:pw@ghcr.io/v2/a",
+            "not a url",
+        ] {
+            assert!(same_origin(base, other).is_err(), "{other}");
+        }
+        assert!(same_origin("http://localhost:5000", "http://localhost:5000@evil/v2").is_err());
     }
 }

@@ -7,9 +7,11 @@
 //! - [`x509`]: trust stores on disk and certificate chain validation;
 //! - [`trustpolicy`]: the trust policy document v1.0 (validation, scope matching, identities).
 
+pub mod config;
 pub mod crypto;
 pub mod envelope;
 pub mod trustpolicy;
+pub mod verify;
 pub mod x509;
 
 use ratify_plugin_sdk::PluginInfo;
@@ -24,17 +26,22 @@ pub const SIGNATURE_ARTIFACT_TYPE: &str = "application/vnd.cncf.notary.signature
 pub struct NotationVerifier;
 
 impl Verifier for NotationVerifier {
-    type Config = ();
+    type Config = config::NotationConfig;
 
     fn info(&self) -> PluginInfo {
-        PluginInfo::new("notation", env!("CARGO_PKG_VERSION")).artifact_types([SIGNATURE_ARTIFACT_TYPE])
+        PluginInfo::new("notation", env!("CARGO_PKG_VERSION"))
+            .artifact_types([SIGNATURE_ARTIFACT_TYPE])
     }
 
-    fn configure(&self, _name: &str, _config: &Value) -> Result<(), WireError> {
-        Err(WireError::config("the notation verifier is not finished yet"))
+    fn configure(&self, _name: &str, config: &Value) -> Result<config::NotationConfig, WireError> {
+        config::NotationConfig::from_value(config)
     }
 
-    fn verify(&self, _config: &(), _request: VerifyRequest<'_>) -> Result<VerifyResult, WireError> {
-        Err(WireError::internal("the notation verifier is not finished yet"))
+    fn verify(
+        &self,
+        config: &config::NotationConfig,
+        request: VerifyRequest<'_>,
+    ) -> Result<VerifyResult, WireError> {
+        verify::verify(config, request)
     }
 }

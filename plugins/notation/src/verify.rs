@@ -1,0 +1,403 @@
+//! Verifying one Notary Project signature, in notation's order: policy, integrity, the
+//! verification-plugin attribute, authenticity and trusted identity, expiry, authentic
+//! timestamp, revocation, then the payload's target and user metadata.
+//!
+//! Each validation's outcome goes through the policy's action for it: `enforce` stops with a
+//! failure, `log` records a warning (reported in `extensions.warnings`, worded like notation's
+//! CLI warnings), `skip` ignores it. Integrity, the target descriptor and user metadata are
+//! not subject to actions: they fail at every level, as in notation.
+
+use ratify_plugin_sdk::verifier::VerifyRequest;
+use ratify_plugin_sdk::wire::{Descriptor, VerifyResult, WireError, oci::ImageManifest};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::config::NotationConfig;
+use crate::envelope::{self, Envelope, SigningScheme};
+use crate::trustpolicy::{Action, LevelName, TrustPolicy, Validation, VerifyTimestamp};
+use crate::x509::{self, CertificateInfo, Purpose, StoreType};
+
+/// Ratify v1's success message.
+pub const SUCCESS: &str = "Notation signature verification success";
+/// The authenticity failure, in Ratify v1's words (notation-core-go ≤ 1.2) and notation's
+/// current ones, so users searching for either find it.
+pub const UNTRUSTED: &str = "signature is not produced by a trusted signer (the signature's certificate chain does not contain any trusted certificate)";
+
+/// A validation that stopped verification.
+struct Failure {
+    validation: &'static str,
+    reason: String,
+}
+
+/// Warnings from `log` actions, and the policy's level.
+struct Checks<'a> {
+    policy: &'a TrustPolicy,
+    warnings: Vec<String>,
+}
+
+impl Checks<'_> {
+    /// Applies the policy's action for `validation` to `outcome`.
+    fn apply(
+        &mut self,
+        validation: Validation,
+        outcome: Result<(), String>,
+    ) -> Result<(), Failure> {
+        let Err(reason) = outcome else { return Ok(()) };
+        match self.policy.level.action(validation) {
+            Action::Skip => Ok(()),
+            Action::Log => {
+                self.warnings.push(format!(
+                    "{} was set to \"log\" and failed with error: {reason}",
+                    name(validation)
+                ));
+                Ok(())
+            }
+            Action::Enforce => Err(Failure {
+                validation: name(validation),
+                reason,
+            }),
+        }
+    }
+}
+
+fn name(validation: Validation) -> &'static str {
+    match validation {
+        Validation::Integrity => "integrity",
+        Validation::Authenticity => "authenticity",
+        Validation::AuthenticTimestamp => "authenticTimestamp",
+        Validation::Expiry => "expiry",
+        Validation::Revocation => "revocation",
+    }
+}
+
+/// Verifies the signature manifest `request.referrer` of `request.subject`.
+pub fn verify(
+    config: &NotationConfig,
+    request: VerifyRequest<'_>,
+) -> Result<VerifyResult, WireError> {
+    let scope = scope_of(&request.subject.reference, &config.layout_scope);
+    let policy = match config.policy.policy_for(&scope) {
+        Ok(policy) => policy,
+        Err(e) => return Ok(failed("trust policy", e.to_string())),
+    };
+    if policy.level.name == LevelName::Skip {
+        return Ok(VerifyResult::success(
+            "Trust policy is configured to skip signature verification",
+        )
+        .with_extensions(json!({"trustPolicy": policy.name})));
+    }
+    let manifest = request.referrer_manifest()?;
+    let manifest: ImageManifest = match serde_json::from_slice(&manifest.content.0) {
+        Ok(manifest) => manifest,
+        Err(e) => {
+            return Ok(failed(
+                "integrity",
+                format!("the signature manifest is not an OCI image manifest: {e}"),
+            ));
+        }
+    };
+    let [layer] = manifest.layers.as_slice() else {
+        return Ok(failed(
+            "integrity",
+            format!(
+                "a signature manifest must have exactly one layer, found {}",
+                manifest.layers.len()
+            ),
+        ));
+    };
+    let blob = request.host.read_layer(layer, config.max_signature_bytes)?;
+    let mut checks = Checks {
+        policy,
+        warnings: Vec::new(),
+    };
+    match check(
+        config,
+        &mut checks,
+        request.subject.descriptor.clone(),
+        &layer.media_type,
+        &blob,
+    ) {
+        Ok(envelope) => Ok(success(&checks, &envelope)),
+        Err(failure) => Ok(
+            failed(failure.validation, failure.reason).with_extensions(json!({
+                "trustPolicy": policy.name,
+                "warnings": checks.warnings,
+            })),
+        ),
+    }
+}
+
+fn check(
+    config: &NotationConfig,
+    checks: &mut Checks<'_>,
+    subject: Descriptor,
+    media_type: &str,
+    blob: &[u8],
+) -> Result<Envelope, Failure> {
+    let integrity = |reason: String| Failure {
+        validation: "integrity",
+        reason,
+    };
+    // notation's integrity step, in its order: structure, signature, content, the
+    // code-signing chain (structure only; time comes later), key/algorithm, payload type.
+    let envelope = envelope::verify(media_type, blob, |e| {
+        x509::validate_chain(&e.certificate_chain, Purpose::CodeSigning, None)
+            .map_err(|e| e.to_string())
+    })
+    .map_err(|e| integrity(e.notation_message()))?;
+    match envelope.verification_plugin_requirement() {
+        Ok(None) => {}
+        Ok(Some(plugin)) => {
+            return Err(integrity(format!(
+                "digital signature requires plugin {:?} with signature verification capabilities installed; Notation verification plugins are not supported by this verifier",
+                plugin.name
+            )));
+        }
+        Err(e) => return Err(integrity(e.notation_message())),
+    }
+    // The signature specification requires every critical attribute to be understood.
+    let unknown = envelope.unprocessed_critical_attributes();
+    if !unknown.is_empty() {
+        return Err(integrity(format!(
+            "the signature has critical attributes this verifier does not understand: {unknown:?}"
+        )));
+    }
+    let leaf = envelope
+        .certificate_chain
+        .first()
+        .map(|der| x509::describe(der))
+        .transpose()
+        .map_err(|e| integrity(e.to_string()))?;
+    let Some(leaf) = leaf else {
+        return Err(integrity("the signature carries no certificate".into()));
+    };
+    let authenticity = authenticity(config, checks.policy, &envelope, &leaf);
+    checks.apply(Validation::Authenticity, authenticity)?;
+    let now = OffsetDateTime::now_utc();
+    let expiry = match envelope.expiry {
+        Some(expiry) if now >= expiry => Err(format!(
+            "digital signature has expired on {:?}",
+            rfc1123(expiry)
+        )),
+        _ => Ok(()),
+    };
+    checks.apply(Validation::Expiry, expiry)?;
+    let timestamp = authentic_timestamp(checks.policy, &envelope, now);
+    checks.apply(Validation::AuthenticTimestamp, timestamp)?;
+    checks.apply(Validation::Revocation, revocation(&envelope))?;
+    let payload = envelope.payload().map_err(|e| integrity(e.to_string()))?;
+    let target = &payload.target_artifact;
+    if target.digest != subject.digest
+        || target.size != subject.size
+        || target.media_type != subject.media_type
+    {
+        return Err(Failure {
+            validation: "integrity",
+            reason: format!(
+                "content descriptor mismatch: the signature is for {} ({}, {} bytes), not the subject {} ({}, {} bytes)",
+                target.digest,
+                target.media_type,
+                target.size,
+                subject.digest,
+                subject.media_type,
+                subject.size
+            ),
+        });
+    }
+    for (key, value) in &config.user_metadata {
+        if target.annotations.get(key) != Some(value) {
+            return Err(Failure {
+                validation: "userMetadata",
+                reason: format!(
+                    "unable to find specified metadata in the signature: {key}={value} is not present"
+                ),
+            });
+        }
+    }
+    Ok(envelope)
+}
+
+/// The trust store check (any certificate of the chain is one the policy trusts) and the
+/// trusted identity check (the leaf's subject contains a configured DN).
+fn authenticity(
+    config: &NotationConfig,
+    policy: &TrustPolicy,
+    envelope: &Envelope,
+    leaf: &CertificateInfo,
+) -> Result<(), String> {
+    let kind = match envelope.signing_scheme {
+        SigningScheme::X509 => StoreType::Ca,
+        SigningScheme::X509SigningAuthority => StoreType::SigningAuthority,
+    };
+    let mut trusted = Vec::new();
+    for store in policy.trust_stores.iter().filter(|s| s.kind == kind) {
+        let certificates = config
+            .stores
+            .certificates(store.kind, &store.name)
+            .map_err(|e| e.to_string())?;
+        trusted.extend(certificates.iter().cloned());
+    }
+    if trusted.is_empty() {
+        return Err("no trusted certificates are found to verify authenticity".into());
+    }
+    if !x509::chain_is_trusted(&envelope.certificate_chain, &trusted) {
+        return Err(UNTRUSTED.into());
+    }
+    let leaf_der = envelope
+        .certificate_chain
+        .first()
+        .ok_or("the signature carries no certificate")?;
+    let (_, leaf_cert) = x509_parser::parse_x509_certificate(leaf_der)
+        .map_err(|e| format!("cannot parse the signing certificate: {e}"))?;
+    let _ = leaf;
+    policy
+        .verify_trusted_identities(leaf_cert.subject())
+        .map_err(|e| e.to_string())
+}
+
+/// Certificate validity at the right time: the authentic signing time for signing
+/// authorities; for `notary.x509`, now (or an RFC 3161 timestamp when the policy asks for
+/// one, which this version cannot verify yet and so fails).
+fn authentic_timestamp(
+    policy: &TrustPolicy,
+    envelope: &Envelope,
+    now: OffsetDateTime,
+) -> Result<(), String> {
+    let chain: Vec<CertificateInfo> = envelope
+        .certificate_chain
+        .iter()
+        .filter_map(|der| x509::describe(der).ok())
+        .collect();
+    if envelope.signing_scheme == SigningScheme::X509SigningAuthority {
+        let at = envelope
+            .authentic_signing_time
+            .ok_or("the signature has no authentic signing time")?;
+        for cert in &chain {
+            if at < cert.not_before || at > cert.not_after {
+                return Err(format!(
+                    "certificate {:?} was not valid when the digital signature was produced at {:?}",
+                    cert.subject,
+                    rfc1123(at)
+                ));
+            }
+        }
+        return Ok(());
+    }
+    let tsa_configured = policy.trust_stores.iter().any(|s| s.kind == StoreType::Tsa);
+    let expired = chain.iter().any(|c| now > c.not_after);
+    let use_timestamp =
+        tsa_configured && (policy.verify_timestamp == VerifyTimestamp::Always || expired);
+    if use_timestamp {
+        return Err(if envelope.timestamp_token.is_none() {
+            "no timestamp countersignature was found in the signature envelope".into()
+        } else {
+            "RFC 3161 timestamp countersignatures cannot be verified by this version yet".into()
+        });
+    }
+    for cert in &chain {
+        if now < cert.not_before {
+            return Err(format!(
+                "verification time is before certificate {:?} validity period, it will be valid from {:?}",
+                cert.subject,
+                rfc1123(cert.not_before)
+            ));
+        }
+        if now > cert.not_after {
+            return Err(format!(
+                "verification time is after certificate {:?} validity period, it was expired at {:?}",
+                cert.subject,
+                rfc1123(cert.not_after)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Certificates that name no CRL distribution point and no OCSP responder cannot be revoked;
+/// for the others this version cannot check yet, so their status is unknown.
+fn revocation(envelope: &Envelope) -> Result<(), String> {
+    use x509_parser::extensions::ParsedExtension;
+    use x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_OCSP;
+    for der in &envelope.certificate_chain {
+        let (_, cert) = x509_parser::parse_x509_certificate(der)
+            .map_err(|e| format!("cannot parse a certificate: {e}"))?;
+        let revocable = cert
+            .extensions()
+            .iter()
+            .any(|ext| match ext.parsed_extension() {
+                ParsedExtension::CRLDistributionPoints(points) => !points.points.is_empty(),
+                ParsedExtension::AuthorityInfoAccess(aia) => aia
+                    .accessdescs
+                    .iter()
+                    .any(|d| d.access_method == OID_PKIX_ACCESS_DESCRIPTOR_OCSP),
+                _ => false,
+            });
+        if revocable {
+            let subject = x509::describe(der).map(|i| i.subject).unwrap_or_default();
+            return Err(format!(
+                "signing certificate with subject {subject:?} revocation status is unknown (CRL and OCSP checks are not supported by this version yet)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The registry scope a subject is matched under: `registry/repository` as Ratify forms it,
+/// or the configured scope for OCI layouts on disk.
+pub fn scope_of(reference: &str, layout_scope: &str) -> String {
+    let repository = reference.rsplit_once('@').map_or(reference, |(r, _)| r);
+    let repository = match repository.rsplit_once(':') {
+        Some((r, tag)) if !tag.contains('/') => r,
+        _ => repository,
+    };
+    let (first, rest) = repository.split_once('/').unwrap_or(("", repository));
+    let is_registry = first.contains(['.', ':']) || first == "localhost";
+    let looks_like_path =
+        repository.starts_with(['/', '.']) || std::path::Path::new(repository).exists();
+    if looks_like_path || repository.is_empty() {
+        return layout_scope.to_owned();
+    }
+    match (is_registry, rest.contains('/') || is_registry) {
+        (true, _) => repository.to_owned(),
+        (false, true) => format!("docker.io/{repository}"),
+        (false, false) => format!("docker.io/library/{repository}"),
+    }
+}
+
+fn rfc1123(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc2822)
+        .unwrap_or_else(|_| at.to_string())
+}
+
+fn failed(validation: &str, reason: String) -> VerifyResult {
+    let mut result = VerifyResult::failure(format!("{validation} validation failed: {reason}"));
+    result.error_reason = Some(reason);
+    result
+}
+
+fn success(checks: &Checks<'_>, envelope: &Envelope) -> VerifyResult {
+    let leaf = envelope
+        .certificate_chain
+        .first()
+        .and_then(|der| x509::describe(der).ok());
+    let mut extensions = json!({
+        "trustPolicy": checks.policy.name,
+        "signingScheme": match envelope.signing_scheme {
+            SigningScheme::X509 => "notary.x509",
+            SigningScheme::X509SigningAuthority => "notary.x509.signingAuthority",
+        },
+    });
+    if let Some(leaf) = leaf {
+        // Ratify v1 reports the leaf's issuer as Issuer and its subject as SN.
+        extensions["Issuer"] = Value::String(leaf.issuer.clone());
+        extensions["SN"] = Value::String(leaf.subject.clone());
+        extensions["serialNumber"] = Value::String(leaf.serial.clone());
+    }
+    if let Some(at) = envelope.signing_time.or(envelope.authentic_signing_time) {
+        extensions["signingTime"] = Value::String(rfc1123(at));
+    }
+    if !checks.warnings.is_empty() {
+        extensions["warnings"] = json!(checks.warnings);
+    }
+    VerifyResult::success(SUCCESS).with_extensions(extensions)
+}

@@ -142,7 +142,7 @@ fn version_names_the_protocol() {
     let home = tempfile::tempdir().unwrap();
     let run = ratify(&["version"], home.path(), LIMIT);
     assert_eq!(run.code, Some(0));
-    assert!(run.stdout.contains("plugin protocol 1.0"), "{run:?}");
+    assert!(run.stdout.contains("plugin protocol 1.1"), "{run:?}");
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn plugin_list_shows_each_plugin_its_origin_and_protocol() {
         .expect("sbom listed");
     assert!(
         sbom.contains("verifier")
-            && sbom.contains("\t1.0\t")
+            && sbom.contains("\t1.1\t")
             && sbom.contains("(ratify's directory)"),
         "{sbom}"
     );

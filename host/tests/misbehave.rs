@@ -119,7 +119,17 @@ fn speaks_a_wrong_protocol_version() {
     assert_load_error(
         &run,
         "misbehave-wrong-protocol",
-        "speaks protocol version \"99.0\", but this host speaks 1.0",
+        "speaks protocol version \"99.0\", but this host speaks 1.1",
+    );
+}
+
+#[test]
+fn an_older_minor_protocol_version_is_compatible() {
+    let (run, _) = run_with("misbehave-protocol-1.0", json!({}), json!({}));
+    assert_eq!(
+        run.code,
+        Some(0),
+        "a 1.0 plugin works with a 1.1 host: {run:?}"
     );
 }
 
@@ -375,7 +385,7 @@ fn plugins_get_a_minimal_environment_not_the_hosts() {
         !env.contains_key("AWS_SECRET_ACCESS_KEY") && !env.contains_key("DOCKER_CONFIG"),
         "{env:?}"
     );
-    assert_eq!(env["RATIFY_PLUGIN_PROTOCOL"], "1.0");
+    assert_eq!(env["RATIFY_PLUGIN_PROTOCOL"], "1.1");
     assert_eq!(
         env["HTTPS_PROXY"], "http://proxy.invalid:3128",
         "pluginEnv passes listed variables"

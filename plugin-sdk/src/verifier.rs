@@ -23,6 +23,8 @@ pub struct VerifyRequest<'a> {
     pub host: &'a Host,
     /// The referrer's manifest when the host sent it along with the request.
     pub prefetched_manifest: Option<&'a ManifestContent>,
+    /// When the host stops waiting for this request, if it said (hosts speaking 1.1 do).
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl VerifyRequest<'_> {
@@ -82,6 +84,9 @@ impl<V: Verifier> Handler for VerifierHandler<V> {
                     referrer: &p.referrer,
                     host: &host,
                     prefetched_manifest: p.referrer_manifest.as_ref(),
+                    deadline: p
+                        .timeout_ms
+                        .map(|ms| std::time::Instant::now() + std::time::Duration::from_millis(ms)),
                 };
                 to_value(&self.plugin.verify(&config, request)?)
             }

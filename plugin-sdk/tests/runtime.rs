@@ -130,7 +130,7 @@ impl FakeHost {
 fn handshake_announces_name_kind_version_and_capabilities() {
     let mut host = FakeHost::start();
     let hello = host.hello();
-    assert_eq!(hello.protocol_version, "1.0");
+    assert_eq!(hello.protocol_version, "1.1");
     assert_eq!(
         (hello.name.as_str(), hello.kind, hello.version.as_str()),
         ("probe", PluginKind::Verifier, "1.2.3")
@@ -154,7 +154,7 @@ fn an_unsupported_version_is_an_error_naming_both_versions() {
     };
     assert_eq!(error.code, code::UNSUPPORTED_PROTOCOL_VERSION);
     assert!(
-        error.message.contains("[2.0, 3.1]") && error.message.contains("1.0"),
+        error.message.contains("[2.0, 3.1]") && error.message.contains("1.1"),
         "{}",
         error.message
     );

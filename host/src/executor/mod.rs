@@ -219,6 +219,11 @@ impl Executor {
             subject: subject.clone(),
             referrer: referrer.clone(),
             referrer_manifest: Some(manifest.clone()),
+            timeout_ms: Some(
+                deadline
+                    .saturating_duration_since(Instant::now())
+                    .as_millis() as u64,
+            ),
         };
         // The host's own fetches for the plugin give up a little before the plugin's deadline,
         // so a stalled registry surfaces as the store's fault, not as the plugin timing out.

@@ -70,6 +70,10 @@ pub struct VerifyParams {
     /// not ask for it. Optional: a plugin must fall back to `getManifest` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrer_manifest: Option<ManifestContent>,
+    /// Milliseconds left before the host gives up on this request (protocol 1.1). Work with
+    /// its own network calls (revocation checks) must finish within it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
 }
 
 /// A verifier's verdict on one referrer.

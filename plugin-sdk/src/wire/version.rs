@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// The protocol version this SDK speaks. It is versioned on its own, independent of the crate.
-pub const PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion { major: 1, minor: 0 };
+pub const PROTOCOL_VERSION: ProtocolVersion = ProtocolVersion { major: 1, minor: 1 };
 
 /// A `MAJOR.MINOR` protocol version. Peers are compatible when their majors are equal; a minor
 /// bump only adds optional things (fields, methods, features) an older peer may ignore.

@@ -6,7 +6,8 @@
 //! - **By file name**, for things that happen before any config arrives or that need raw
 //!   access to the protocol stream: run it as `ratify-misbehave-<mode>` (a symlink or copy).
 //!   Modes: `exit-before-handshake`, `hang-handshake`, `slow-handshake` (answers after 1 s,
-//!   then behaves), `wrong-protocol`, `garbage-handshake`,
+//!   then behaves), `wrong-protocol`, `protocol-1.0` (an older compatible plugin),
+//!   `garbage-handshake`,
 //!   `garbage` (answers `verify` with a non-JSON line), `huge-line` (answers `verify` with a
 //!   line of `bytes` bytes, default 70 MiB).
 //! - **By config**, per configured verifier, through the SDK runtime: `"mode"` is one of

@@ -26,6 +26,8 @@ pub fn run(mode: &str) {
                 },
                 "garbage-handshake" => Some("hello? is this thing on".into()),
                 "wrong-protocol" => Some(hello("99.0")),
+                // A plugin written against protocol 1.0: still compatible with a 1.x host.
+                "protocol-1.0" => Some(hello("1.0")),
                 "slow-handshake" => {
                     std::thread::sleep(Duration::from_secs(1));
                     Some(hello(&PROTOCOL_VERSION.to_string()))

@@ -18,7 +18,12 @@ use std::time::{Duration, Instant};
 pub fn bin_dir() -> PathBuf {
     let ratify = PathBuf::from(env!("CARGO_BIN_EXE_ratify"));
     let dir = ratify.parent().unwrap().to_path_buf();
-    for plugin in ["ratify-sbom", "ratify-oci-layout", "ratify-misbehave"] {
+    for plugin in [
+        "ratify-sbom",
+        "ratify-oci-layout",
+        "ratify-misbehave",
+        "ratify-notation",
+    ] {
         assert!(
             dir.join(plugin).exists(),
             "{plugin} is not built in {}; run `cargo build --workspace --bins` first",

@@ -18,11 +18,16 @@ fn discover_shows_the_referrer_tree_including_nested() {
     );
     assert_eq!(run.code, Some(0), "{run:?}");
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "{run:?}");
-    assert!(lines[1].starts_with("└── sha256:") && lines[1].ends_with("[application/spdx+json]"));
+    // Referrers in digest order: the image's signature, then its SBOM with a signature on it.
+    assert_eq!(lines.len(), 4, "{run:?}");
     assert!(
-        lines[2].starts_with("    └── sha256:")
-            && lines[2].ends_with("[application/vnd.example.signature.v1]")
+        lines[1].starts_with("├── sha256:")
+            && lines[1].ends_with("[application/vnd.cncf.notary.signature]")
+    );
+    assert!(lines[2].starts_with("└── sha256:") && lines[2].ends_with("[application/spdx+json]"));
+    assert!(
+        lines[3].starts_with("    └── sha256:")
+            && lines[3].ends_with("[application/vnd.example.signature.v1]")
     );
 
     let flat = ratify(
@@ -57,7 +62,7 @@ fn discover_shows_the_referrer_tree_including_nested() {
         LIMIT,
     );
     assert_eq!(
-        json.json()["referrers"][0]["referrers"][0]["descriptor"]["artifactType"],
+        json.json()["referrers"][1]["referrers"][0]["descriptor"]["artifactType"],
         "application/vnd.example.signature.v1"
     );
 }
@@ -78,7 +83,12 @@ fn referrer_show_manifest_and_blob_print_exact_bytes() {
         LIMIT,
     )
     .json();
-    let sbom_manifest = tree["referrers"][0]["descriptor"]["digest"]
+    let sbom_manifest = tree["referrers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["descriptor"]["artifactType"] == "application/spdx+json")
+        .unwrap()["descriptor"]["digest"]
         .as_str()
         .unwrap()
         .to_owned();

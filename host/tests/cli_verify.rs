@@ -16,7 +16,29 @@ fn the_bundled_example_verifies_with_ratify_v1_result_shape() {
     assert_eq!(run.code, Some(0), "{run:?}");
     let result = run.json();
     assert_eq!(result["isSuccess"], true);
-    let report = &result["verifierReports"][0];
+    let by_name = |name: &str| {
+        result["verifierReports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    let signature = by_name("notation");
+    assert_eq!(
+        signature["message"],
+        "Notation signature verification success"
+    );
+    assert_eq!(
+        signature["artifactType"],
+        "application/vnd.cncf.notary.signature"
+    );
+    assert_eq!(
+        signature["extensions"]["SN"],
+        "CN=Ratify Example Signer,O=Ratify Example,L=Seattle,ST=WA,C=US"
+    );
+    let report = &by_name("sbom");
     for (key, want) in [
         ("isSuccess", json!(true)),
         ("name", json!("sbom")),
@@ -72,9 +94,15 @@ fn violations_deny_and_list_what_was_found() {
 fn cyclonedx_sboms_verify_too() {
     let run = verify("cyclonedx", &[]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert_eq!(
-        run.json()["verifierReports"][0]["artifactType"],
-        "application/vnd.cyclonedx+json"
+    let types: Vec<serde_json::Value> = run.json()["verifierReports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["artifactType"].clone())
+        .collect();
+    assert!(
+        types.contains(&json!("application/vnd.cyclonedx+json")),
+        "{types:?}"
     );
 }
 
@@ -93,14 +121,18 @@ fn a_referrer_no_verifier_handles_does_not_count_as_success() {
 
 #[test]
 fn artifact_type_filter_limits_what_is_considered() {
-    let run = verify("v1", &["-t", "application/vnd.cncf.notary.signature"]);
+    let run = verify("v1", &["-t", "application/vnd.example.none"]);
     assert_eq!(
         run.code,
         Some(1),
         "a filter that matches nothing denies: {run:?}"
     );
-    let run = verify("v1", &["-t", "application/spdx+json"]);
+    let run = verify("v1", &["-t", "application/vnd.cncf.notary.signature"]);
     assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(run.json()["verifierReports"].as_array().unwrap().len(), 1);
+    // The bundled policy requires a signature: leaving signatures out denies.
+    let run = verify("v1", &["-t", "application/spdx+json"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
 }
 
 #[test]
@@ -108,8 +140,14 @@ fn text_output_has_one_line_per_referrer_and_a_verdict() {
     let run = verify("v1", &["-o", "text"]);
     assert_eq!(run.code, Some(0), "{run:?}");
     let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{run:?}");
     assert!(
-        lines[0].starts_with("✓ sha256:") && lines[0].contains("[sbom]"),
+        lines[..2].iter().all(|l| l.starts_with("✓ sha256:")),
+        "{run:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("[sbom]"))
+            && lines.iter().any(|l| l.contains("[notation]")),
         "{run:?}"
     );
     assert!(lines.last().unwrap().starts_with("VERIFIED: "), "{run:?}");

@@ -186,18 +186,27 @@ fn pushes_the_example_layout_with_every_tag_and_referrers_tags() {
     assert_tags_match(&registry, "example", &layout);
 
     let v1 = tag_digest(&layout, "v1");
-    let sbom = layout_referrers(&layout, &v1);
-    assert_eq!(sbom.len(), 1);
+    let referrers = layout_referrers(&layout, &v1);
+    assert_eq!(referrers.len(), 2, "the SBOM and the Notation signature");
     let listed = referrers_tag(&registry, "example", &v1);
-    assert_eq!(listed.keys().cloned().collect::<BTreeSet<_>>(), sbom);
-    assert!(
-        listed.values().all(|t| t == "application/spdx+json"),
+    assert_eq!(listed.keys().cloned().collect::<BTreeSet<_>>(), referrers);
+    let types: BTreeSet<&str> = listed.values().map(String::as_str).collect();
+    assert_eq!(
+        types,
+        BTreeSet::from([
+            "application/spdx+json",
+            "application/vnd.cncf.notary.signature"
+        ]),
         "{listed:?}"
     );
 
     // The nested SBOM's own referrer (a signature on it) gets a referrers tag too.
     let nested = tag_digest(&layout, "nested");
-    let nested_sbom = layout_referrers(&layout, &nested).pop_first().unwrap();
+    let nested_sbom = referrers_tag(&registry, "example", &nested)
+        .into_iter()
+        .find(|(_, artifact_type)| artifact_type == "application/spdx+json")
+        .map(|(digest, _)| digest)
+        .unwrap();
     let signatures = layout_referrers(&layout, &nested_sbom);
     assert!(!signatures.is_empty());
     let listed = referrers_tag(&registry, "example", &nested_sbom);

@@ -44,9 +44,10 @@ fn verifying_through_the_registry_matches_the_layout() {
     let layout = example_layout().display().to_string();
     push(&layout, &format!("{}/example", registry.addr), &[]);
     let home = tempfile::tempdir().unwrap();
-    let store = json!({"name": "oras", "useHttp": true});
-    let cfg = config(home.path(), store, sbom_verifier());
-    let layout_config = support::cli::bundled_config();
+    // The bundled config already names the registry store (plain HTTP on loopback); with
+    // --oci-layout the layout store is used instead, so one config serves both.
+    let cfg = support::cli::bundled_config();
+    let layout_config = cfg.clone();
     for (tag, code) in [
         ("v1", 0),
         ("unsigned", 1),
@@ -114,7 +115,12 @@ fn discover_and_referrer_commands_work_against_a_registry() {
     );
     assert_eq!(tree.code, Some(0), "{tree:?}");
     let tree = tree.json();
-    let sbom = &tree["referrers"][0];
+    let sbom = tree["referrers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["descriptor"]["artifactType"] == "application/spdx+json")
+        .unwrap();
     assert_eq!(sbom["descriptor"]["artifactType"], "application/spdx+json");
     assert_eq!(
         sbom["referrers"][0]["descriptor"]["artifactType"],

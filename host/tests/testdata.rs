@@ -29,7 +29,7 @@ fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
 fn regenerating_the_example_layout_gives_the_committed_bytes() {
     let out = tempfile::tempdir().unwrap();
     let fresh = out.path().join("layout");
-    support::fixtures::generate(&fresh).unwrap();
+    support::fixtures::generate(&fresh, &support::repo_root().join("testdata/pki")).unwrap();
     let committed = files(&support::example_layout());
     let regenerated = files(&fresh);
     let names = |m: &BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();

@@ -14,6 +14,8 @@ use sha2::{Digest as _, Sha256};
 const CREATED: &str = "2024-01-01T00:00:00Z";
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const EMPTY: &str = "application/vnd.oci.empty.v1+json";
+/// Notary Project signatures.
+pub const NOTATION_SIGNATURE: &str = "application/vnd.cncf.notary.signature";
 /// Artifact type of the example "signature" attached to an SBOM (verified as nested).
 pub const EXAMPLE_SIGNATURE: &str = "application/vnd.example.signature.v1";
 /// Artifact type no verifier handles.
@@ -77,6 +79,48 @@ impl Layout {
         entry["artifactType"] = json!(artifact_type);
         self.index.push(entry);
         descriptor
+    }
+
+    /// A Notary Project signature (COSE, P-521: deterministic) on `subject`, made with the
+    /// example PKI's leaf, as the referrer notation attaches.
+    fn notation_signature(&mut self, subject: &Value, pki: &Path) -> io::Result<Value> {
+        let pem = std::fs::read(pki.join("leaf.crt"))?;
+        let chain = ratify_notation::x509::read_certificates_from(&pem)
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        let root =
+            ratify_notation::x509::read_certificates_from(&std::fs::read(pki.join("root.crt"))?)
+                .map_err(|e| io::Error::other(e.to_string()))?;
+        let chain: Vec<Vec<u8>> = chain.into_iter().chain(root).collect();
+        let key = std::fs::read(pki.join("leaf.pk8"))?;
+        let signer = ratify_notation::envelope::sign::Signer::from_pkcs8(&key, chain.clone())
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        let target = json!({"targetArtifact": {"mediaType": subject["mediaType"], "digest": subject["digest"], "size": subject["size"]}});
+        let payload = serde_json::to_vec(&target).unwrap_or_default();
+        let signed_at = time::macros::datetime!(2026-11-23 16:00:00 UTC);
+        let mut request = ratify_notation::envelope::sign::SignRequest::new(payload, signed_at);
+        request.signing_agent = Some("ratify-gen-testdata".into());
+        let envelope = signer
+            .sign_cose(&request)
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        let thumbprints: Vec<String> = chain
+            .iter()
+            .map(|c| hex::encode(Sha256::digest(c)))
+            .collect();
+        let empty = self.blob(EMPTY, b"{}".to_vec());
+        let layer = self.blob("application/cose", envelope);
+        let manifest = json!({
+            "schemaVersion": 2, "mediaType": MANIFEST, "artifactType": NOTATION_SIGNATURE,
+            "config": empty, "layers": [layer], "subject": subject,
+            "annotations": {
+                "io.cncf.notary.x509chain.thumbprint#S256": serde_json::to_string(&thumbprints).unwrap_or_default(),
+                "org.opencontainers.image.created": CREATED
+            }
+        });
+        let descriptor = self.json_blob(MANIFEST, &manifest);
+        let mut entry = descriptor.clone();
+        entry["artifactType"] = json!(NOTATION_SIGNATURE);
+        self.index.push(entry);
+        Ok(descriptor)
     }
 
     fn write(&self, dir: &Path) -> io::Result<()> {
@@ -143,11 +187,12 @@ fn cyclonedx() -> Vec<u8> {
     serde_json::to_vec_pretty(&bom).unwrap_or_default()
 }
 
-/// Writes the example layout to `dir` (replacing it). Tags:
-/// `v1` (clean SPDX SBOM), `unsigned` (no referrers), `gpl` (SBOM with a GPL-3.0-only package),
-/// `cyclonedx` (clean CycloneDX SBOM), `nested` (clean SBOM with an example signature on it),
-/// `unknown-type` (only a referrer no verifier handles).
-pub fn generate(dir: &Path) -> io::Result<()> {
+/// Writes the example layout to `dir` (replacing it), signing with the PKI in `pki`
+/// (`scripts/gen-test-pki.sh`). Tags: `v1` (Notation signature and clean SPDX SBOM),
+/// `unsigned` (no referrers), `gpl` (signed; SBOM with a GPL-3.0-only package), `cyclonedx`
+/// (signed; clean CycloneDX SBOM), `nested` (signed; clean SBOM with an example signature on
+/// it), `unknown-type` (only a referrer no verifier handles).
+pub fn generate(dir: &Path, pki: &Path) -> io::Result<()> {
     let mut layout = Layout {
         blobs: BTreeMap::new(),
         index: Vec::new(),
@@ -158,6 +203,7 @@ pub fn generate(dir: &Path) -> io::Result<()> {
     ];
 
     let v1 = layout.image("v1");
+    layout.notation_signature(&v1, pki)?;
     layout.referrer(
         &v1,
         "application/spdx+json",
@@ -166,6 +212,7 @@ pub fn generate(dir: &Path) -> io::Result<()> {
     );
     layout.image("unsigned");
     let gpl = layout.image("gpl");
+    layout.notation_signature(&gpl, pki)?;
     let gpl_packages = [
         ("hello", "1.0.0", "Apache-2.0"),
         ("readline", "8.2.1-r0", "GPL-3.0-only"),
@@ -177,6 +224,7 @@ pub fn generate(dir: &Path) -> io::Result<()> {
         spdx("example-gpl", &gpl_packages),
     );
     let cdx = layout.image("cyclonedx");
+    layout.notation_signature(&cdx, pki)?;
     layout.referrer(
         &cdx,
         "application/vnd.cyclonedx+json",
@@ -184,6 +232,7 @@ pub fn generate(dir: &Path) -> io::Result<()> {
         cyclonedx(),
     );
     let nested = layout.image("nested");
+    layout.notation_signature(&nested, pki)?;
     let sbom = layout.referrer(
         &nested,
         "application/spdx+json",

@@ -97,6 +97,8 @@ pub fn ratify(args: &[&str], config_home: &Path, limit: Duration) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ratify"));
     command
         .args(args)
+        // As the README's commands run: from the repository root (config paths are relative).
+        .current_dir(repo_root())
         .env("RATIFY_CONFIG", config_home)
         .env("PATH", "/usr/bin:/bin")
         .env_remove("RATIFY_LOG_LEVEL")

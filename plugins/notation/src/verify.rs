@@ -106,24 +106,25 @@ pub fn verify(
         ));
     };
     let blob = request.host.read_layer(layer, config.max_signature_bytes)?;
-    let mut checks = Checks {
-        policy,
-        warnings: Vec::new(),
-    };
-    match check(
-        config,
-        &mut checks,
-        request.subject.descriptor.clone(),
-        &layer.media_type,
-        &blob,
-    ) {
-        Ok(envelope) => Ok(success(&checks, &envelope)),
-        Err(failure) => Ok(
-            failed(failure.validation, failure.reason).with_extensions(json!({
-                "trustPolicy": policy.name,
-                "warnings": checks.warnings,
-            })),
-        ),
+    Ok(verify_envelope(config, policy, &request.subject.descriptor, &layer.media_type, &blob))
+}
+
+/// Verifies one envelope (already fetched) against `subject` under `policy`: everything after
+/// policy selection and fetching. Public for benchmarks and tests that work from bytes.
+pub fn verify_envelope(
+    config: &NotationConfig,
+    policy: &TrustPolicy,
+    subject: &Descriptor,
+    media_type: &str,
+    blob: &[u8],
+) -> VerifyResult {
+    let mut checks = Checks { policy, warnings: Vec::new() };
+    match check(config, &mut checks, subject.clone(), media_type, blob) {
+        Ok(envelope) => success(&checks, &envelope),
+        Err(failure) => failed(failure.validation, failure.reason).with_extensions(json!({
+            "trustPolicy": policy.name,
+            "warnings": checks.warnings,
+        })),
     }
 }
 

@@ -4,8 +4,13 @@
 # century so the committed fixtures keep verifying. The keys are test keys, public on purpose.
 #
 #   scripts/gen-test-pki.sh && cargo run -p ratify --example gen-testdata -- testdata/layout
+#
+# With a directory argument it writes a fresh PKI there instead (tests use this for an
+# untrusted signer).
 set -euo pipefail
-out="$(cd "$(dirname "$0")/.." && pwd)/testdata/pki"
+out="${1:-$(cd "$(dirname "$0")/.." && pwd)/testdata/pki}"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"

@@ -144,3 +144,80 @@ pub fn cosign_layout(dir: &std::path::Path) -> std::path::PathBuf {
     std::fs::write(copy.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
     copy
 }
+
+/// A copy of the example layout in which the image tagged `tag` also carries a Notation
+/// signature (COSE) by the leaf of the PKI in `pki` (`scripts/gen-test-pki.sh <dir>`).
+pub fn sign_in_copy(dir: &std::path::Path, tag: &str, pki: &std::path::Path) -> std::path::PathBuf {
+    use sha2::Digest as _;
+    let copy = dir.join("layout");
+    std::fs::create_dir_all(copy.join("blobs/sha256")).unwrap();
+    for entry in std::fs::read_dir(example_layout().join("blobs/sha256")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            copy.join("blobs/sha256").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    std::fs::copy(example_layout().join("oci-layout"), copy.join("oci-layout")).unwrap();
+    let mut index: Value =
+        serde_json::from_slice(&std::fs::read(example_layout().join("index.json")).unwrap())
+            .unwrap();
+    let subject = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["annotations"]["org.opencontainers.image.ref.name"] == tag)
+        .unwrap()
+        .clone();
+    let read = |f: &str| {
+        ratify_notation::x509::read_certificates(&pki.join(f))
+            .unwrap()
+            .remove(0)
+    };
+    let signer = ratify_notation::envelope::sign::Signer::from_pkcs8(
+        &std::fs::read(pki.join("leaf.pk8")).unwrap(),
+        vec![read("leaf.crt"), read("root.crt")],
+    )
+    .unwrap();
+    let payload = json!({"targetArtifact": {"mediaType": subject["mediaType"], "digest": subject["digest"], "size": subject["size"]}});
+    let request = ratify_notation::envelope::sign::SignRequest::new(
+        serde_json::to_vec(&payload).unwrap(),
+        time::OffsetDateTime::now_utc(),
+    );
+    let envelope = signer.sign_cose(&request).unwrap();
+    let add = |bytes: &[u8]| {
+        let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)));
+        std::fs::write(copy.join("blobs/sha256").join(&digest[7..]), bytes).unwrap();
+        json!({"digest": digest, "size": bytes.len()})
+    };
+    let empty = add(b"{}");
+    let layer = add(&envelope);
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": "application/vnd.cncf.notary.signature",
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty["digest"], "size": 2},
+        "layers": [{"mediaType": "application/cose", "digest": layer["digest"], "size": layer["size"]}],
+        "subject": {"mediaType": subject["mediaType"], "digest": subject["digest"], "size": subject["size"]}
+    }))
+    .unwrap();
+    let manifest_descriptor = add(&manifest);
+    index["manifests"].as_array_mut().unwrap().push(json!({
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest_descriptor["digest"],
+        "size": manifest_descriptor["size"], "artifactType": "application/vnd.cncf.notary.signature"
+    }));
+    std::fs::write(copy.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    copy
+}
+
+/// A fresh PKI (root and code-signing leaf) in `dir`, from scripts/gen-test-pki.sh.
+pub fn fresh_pki(dir: &std::path::Path) -> std::path::PathBuf {
+    let status = std::process::Command::new(super::repo_root().join("scripts/gen-test-pki.sh"))
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "scripts/gen-test-pki.sh failed");
+    dir.to_path_buf()
+}

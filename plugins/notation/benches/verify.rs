@@ -17,34 +17,127 @@ use ratify_plugin_sdk::wire::Descriptor;
 use serde_json::json;
 
 fn openssl(dir: &Path, args: &[&str]) {
-    let status = Command::new("openssl").args(args).current_dir(dir).stderr(std::process::Stdio::null()).status().unwrap();
+    let status = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
     assert!(status.success(), "openssl {args:?}");
 }
 
 /// A root and a code-signing leaf with keys made by `keygen` (openssl genpkey arguments).
 fn pki(dir: &Path, keygen: &[&str]) -> (Vec<u8>, Vec<Vec<u8>>) {
-    std::fs::write(dir.join("root.ext"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n").unwrap();
+    std::fs::write(
+        dir.join("root.ext"),
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("leaf.ext"), "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n").unwrap();
     for name in ["root", "leaf"] {
-        let mut args = vec!["genpkey", "-out", if name == "root" { "root.key" } else { "leaf.key" }];
+        let mut args = vec![
+            "genpkey",
+            "-out",
+            if name == "root" {
+                "root.key"
+            } else {
+                "leaf.key"
+            },
+        ];
         args.extend_from_slice(keygen);
         openssl(dir, &args);
     }
-    openssl(dir, &["req", "-new", "-x509", "-key", "root.key", "-days", "30", "-subj", "/C=US/ST=WA/O=Bench/CN=Bench Root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign", "-out", "root.crt"]);
-    openssl(dir, &["req", "-new", "-key", "leaf.key", "-subj", "/C=US/ST=WA/O=Bench/CN=Bench Signer", "-out", "leaf.csr"]);
-    openssl(dir, &["x509", "-req", "-in", "leaf.csr", "-CA", "root.crt", "-CAkey", "root.key", "-set_serial", "2", "-days", "30", "-extfile", "leaf.ext", "-out", "leaf.crt"]);
-    openssl(dir, &["pkcs8", "-topk8", "-nocrypt", "-in", "leaf.key", "-outform", "DER", "-out", "leaf.pk8"]);
-    let read = |f: &str| ratify_notation::x509::read_certificates(&dir.join(f)).unwrap().remove(0);
-    (std::fs::read(dir.join("leaf.pk8")).unwrap(), vec![read("leaf.crt"), read("root.crt")])
+    openssl(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-x509",
+            "-key",
+            "root.key",
+            "-days",
+            "30",
+            "-subj",
+            "/C=US/ST=WA/O=Bench/CN=Bench Root",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+            "-out",
+            "root.crt",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-key",
+            "leaf.key",
+            "-subj",
+            "/C=US/ST=WA/O=Bench/CN=Bench Signer",
+            "-out",
+            "leaf.csr",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "root.crt",
+            "-CAkey",
+            "root.key",
+            "-set_serial",
+            "2",
+            "-days",
+            "30",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "leaf.crt",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "pkcs8", "-topk8", "-nocrypt", "-in", "leaf.key", "-outform", "DER", "-out", "leaf.pk8",
+        ],
+    );
+    let read = |f: &str| {
+        ratify_notation::x509::read_certificates(&dir.join(f))
+            .unwrap()
+            .remove(0)
+    };
+    (
+        std::fs::read(dir.join("leaf.pk8")).unwrap(),
+        vec![read("leaf.crt"), read("root.crt")],
+    )
 }
 
 fn main() {
-    let subject = Descriptor::new("application/vnd.oci.image.manifest.v1+json", format!("sha256:{}", "ab".repeat(32)), 1234);
+    let subject = Descriptor::new(
+        "application/vnd.oci.image.manifest.v1+json",
+        format!("sha256:{}", "ab".repeat(32)),
+        1234,
+    );
     let payload = serde_json::to_vec(&json!({"targetArtifact": {"mediaType": subject.media_type, "digest": subject.digest, "size": subject.size}})).unwrap();
-    println!("{:<22} {:>10} {:>10} {:>10}", "chain / envelope", "mean", "p50", "p99");
+    println!(
+        "{:<22} {:>10} {:>10} {:>10}",
+        "chain / envelope", "mean", "p50", "p99"
+    );
     for (label, keygen) in [
-        ("RSA-3072", vec!["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"]),
-        ("P-256", vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]),
+        (
+            "RSA-3072",
+            vec!["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"],
+        ),
+        (
+            "P-256",
+            vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        ),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let (key, chain) = pki(dir.path(), &keygen);
@@ -58,7 +151,10 @@ fn main() {
         let policy = config.policy.policy_for("example.com/app").unwrap();
         let signer = Signer::from_pkcs8(&key, chain).unwrap();
         let request = SignRequest::new(payload.clone(), time::OffsetDateTime::now_utc());
-        for (format, media_type) in [("JWS", "application/jose+json"), ("COSE", "application/cose")] {
+        for (format, media_type) in [
+            ("JWS", "application/jose+json"),
+            ("COSE", "application/cose"),
+        ] {
             let envelope = signer.sign(media_type, &request).unwrap();
             let result = verify_envelope(&config, policy, &subject, media_type, &envelope);
             assert!(result.is_success, "{label} {format}: {result:?}");
@@ -68,14 +164,22 @@ fn main() {
             let mut samples: Vec<Duration> = (0..1000)
                 .map(|_| {
                     let started = Instant::now();
-                    std::hint::black_box(verify_envelope(&config, policy, &subject, media_type, &envelope));
+                    std::hint::black_box(verify_envelope(
+                        &config, policy, &subject, media_type, &envelope,
+                    ));
                     started.elapsed()
                 })
                 .collect();
             samples.sort();
             let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
             let ms = |d: Duration| format!("{:.3} ms", d.as_secs_f64() * 1e3);
-            println!("{:<22} {:>10} {:>10} {:>10}", format!("{label} / {format}"), ms(mean), ms(samples[500]), ms(samples[990]));
+            println!(
+                "{:<22} {:>10} {:>10} {:>10}",
+                format!("{label} / {format}"),
+                ms(mean),
+                ms(samples[500]),
+                ms(samples[990])
+            );
         }
     }
 }

@@ -10,6 +10,8 @@
 pub mod config;
 pub mod crypto;
 pub mod envelope;
+pub mod revocation;
+pub mod timestamp;
 pub mod trustpolicy;
 pub mod verify;
 pub mod x509;

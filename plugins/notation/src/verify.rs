@@ -106,7 +106,13 @@ pub fn verify(
         ));
     };
     let blob = request.host.read_layer(layer, config.max_signature_bytes)?;
-    Ok(verify_envelope(config, policy, &request.subject.descriptor, &layer.media_type, &blob))
+    Ok(verify_envelope(
+        config,
+        policy,
+        &request.subject.descriptor,
+        &layer.media_type,
+        &blob,
+    ))
 }
 
 /// Verifies one envelope (already fetched) against `subject` under `policy`: everything after
@@ -118,7 +124,10 @@ pub fn verify_envelope(
     media_type: &str,
     blob: &[u8],
 ) -> VerifyResult {
-    let mut checks = Checks { policy, warnings: Vec::new() };
+    let mut checks = Checks {
+        policy,
+        warnings: Vec::new(),
+    };
     match check(config, &mut checks, subject.clone(), media_type, blob) {
         Ok(envelope) => success(&checks, &envelope),
         Err(failure) => failed(failure.validation, failure.reason).with_extensions(json!({

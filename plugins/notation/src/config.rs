@@ -5,7 +5,8 @@
 //! type). Ours: `notationDir` (a notation configuration directory holding `trustpolicy.json`
 //! and `truststore/x509/<type>/<name>/`), `userMetadata` (signed annotations a signature must
 //! carry, as `notation verify --user-metadata`), `ociLayoutScope` (the registry scope OCI-layout
-//! subjects are matched under; default `local/oci-layout`), `maxSignatureBytes` (default 4 MiB).
+//! subjects are matched under; default `local/oci-layout`), `maxSignatureBytes` (default 4 MiB),
+//! `crlCacheDir` (where fetched CRLs are kept; default `~/.cache/ratify/notation/crl`).
 //!
 //! Everything is loaded and validated here, when ratify loads its config: an invalid trust
 //! policy or an unreadable certificate is a configuration error, never a surprise at the first
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use ratify_plugin_sdk::wire::WireError;
 use serde_json::Value;
 
+use crate::revocation::{Checker, Options};
 use crate::trustpolicy::{LevelName, TrustPolicyDocument};
 use crate::x509::TrustStores;
 
@@ -37,6 +39,8 @@ pub struct NotationConfig {
     pub layout_scope: String,
     /// Largest envelope read.
     pub max_signature_bytes: u64,
+    /// CRL and OCSP checks, with their on-disk CRL cache.
+    pub revocation: Checker,
 }
 
 impl NotationConfig {
@@ -120,12 +124,21 @@ impl NotationConfig {
                 .filter(|n| *n > 0)
                 .ok_or_else(|| WireError::config("maxSignatureBytes must be a positive number"))?,
         };
+        let cache_dir = match object.get("crlCacheDir") {
+            None | Some(Value::Null) => default_crl_cache(),
+            Some(v) => Some(path_value(v, "crlCacheDir")?),
+        };
+        let revocation = Checker::new(Options {
+            cache_dir,
+            ..Options::default()
+        });
         Ok(Self {
             policy,
             stores,
             user_metadata,
             layout_scope,
             max_signature_bytes,
+            revocation,
         })
     }
 }
@@ -165,6 +178,15 @@ fn load_stores(
             ))
         }),
     }
+}
+
+/// Where CRLs are cached unless configured: `$XDG_CACHE_HOME/ratify/notation/crl`, else
+/// `~/.cache/ratify/notation/crl`.
+fn default_crl_cache() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("ratify/notation/crl"))
 }
 
 /// A path from config, with `~/` expanded as Ratify does.

@@ -14,8 +14,10 @@ use time::OffsetDateTime;
 
 use crate::config::NotationConfig;
 use crate::envelope::{self, Envelope, SigningScheme};
+use crate::timestamp::{self, Timestamp};
 use crate::trustpolicy::{Action, LevelName, TrustPolicy, Validation, VerifyTimestamp};
 use crate::x509::{self, CertificateInfo, Purpose, StoreType};
+use std::time::{Duration, Instant};
 
 /// Ratify v1's success message.
 pub const SUCCESS: &str = "Notation signature verification success";
@@ -33,6 +35,8 @@ struct Failure {
 struct Checks<'a> {
     policy: &'a TrustPolicy,
     warnings: Vec<String>,
+    /// The verified RFC 3161 timestamp, when one was used.
+    timestamp: Option<Timestamp>,
 }
 
 impl Checks<'_> {
@@ -106,14 +110,23 @@ pub fn verify(
         ));
     };
     let blob = request.host.read_layer(layer, config.max_signature_bytes)?;
+    // Our own network calls (CRL, OCSP) end a little before the host stops waiting.
+    let deadline = request
+        .deadline
+        .map(|d| d.checked_sub(Duration::from_millis(200)).unwrap_or(d))
+        .unwrap_or_else(|| Instant::now() + DEFAULT_BUDGET);
     Ok(verify_envelope(
         config,
         policy,
         &request.subject.descriptor,
         &layer.media_type,
         &blob,
+        deadline,
     ))
 }
+
+/// How long revocation checks may take when the host did not say (protocol 1.0 hosts).
+const DEFAULT_BUDGET: Duration = Duration::from_secs(10);
 
 /// Verifies one envelope (already fetched) against `subject` under `policy`: everything after
 /// policy selection and fetching. Public for benchmarks and tests that work from bytes.
@@ -123,12 +136,21 @@ pub fn verify_envelope(
     subject: &Descriptor,
     media_type: &str,
     blob: &[u8],
+    deadline: Instant,
 ) -> VerifyResult {
     let mut checks = Checks {
         policy,
         warnings: Vec::new(),
+        timestamp: None,
     };
-    match check(config, &mut checks, subject.clone(), media_type, blob) {
+    match check(
+        config,
+        &mut checks,
+        subject.clone(),
+        media_type,
+        blob,
+        deadline,
+    ) {
         Ok(envelope) => success(&checks, &envelope),
         Err(failure) => failed(failure.validation, failure.reason).with_extensions(json!({
             "trustPolicy": policy.name,
@@ -143,6 +165,7 @@ fn check(
     subject: Descriptor,
     media_type: &str,
     blob: &[u8],
+    deadline: Instant,
 ) -> Result<Envelope, Failure> {
     let integrity = |reason: String| Failure {
         validation: "integrity",
@@ -192,9 +215,18 @@ fn check(
         _ => Ok(()),
     };
     checks.apply(Validation::Expiry, expiry)?;
-    let timestamp = authentic_timestamp(checks.policy, &envelope, now);
+    let timestamp = match authentic_timestamp(config, checks.policy, &envelope, now, deadline) {
+        Ok(timestamp) => {
+            checks.timestamp = timestamp;
+            Ok(())
+        }
+        Err(reason) => Err(reason),
+    };
     checks.apply(Validation::AuthenticTimestamp, timestamp)?;
-    checks.apply(Validation::Revocation, revocation(&envelope))?;
+    checks.apply(
+        Validation::Revocation,
+        revocation(config, &envelope, deadline),
+    )?;
     let payload = envelope.payload().map_err(|e| integrity(e.to_string()))?;
     let target = &payload.target_artifact;
     if target.digest != subject.digest
@@ -266,13 +298,15 @@ fn authenticity(
 }
 
 /// Certificate validity at the right time: the authentic signing time for signing
-/// authorities; for `notary.x509`, now (or an RFC 3161 timestamp when the policy asks for
-/// one, which this version cannot verify yet and so fails).
+/// authorities; for `notary.x509`, now, or a verified RFC 3161 timestamp when the policy
+/// configures a `tsa:` store (always, or after a certificate expired with `afterCertExpiry`).
 fn authentic_timestamp(
+    config: &NotationConfig,
     policy: &TrustPolicy,
     envelope: &Envelope,
     now: OffsetDateTime,
-) -> Result<(), String> {
+    deadline: Instant,
+) -> Result<Option<Timestamp>, String> {
     let chain: Vec<CertificateInfo> = envelope
         .certificate_chain
         .iter()
@@ -291,18 +325,44 @@ fn authentic_timestamp(
                 ));
             }
         }
-        return Ok(());
+        return Ok(None);
     }
-    let tsa_configured = policy.trust_stores.iter().any(|s| s.kind == StoreType::Tsa);
+    let tsa_stores: Vec<_> = policy
+        .trust_stores
+        .iter()
+        .filter(|s| s.kind == StoreType::Tsa)
+        .collect();
     let expired = chain.iter().any(|c| now > c.not_after);
     let use_timestamp =
-        tsa_configured && (policy.verify_timestamp == VerifyTimestamp::Always || expired);
+        !tsa_stores.is_empty() && (policy.verify_timestamp == VerifyTimestamp::Always || expired);
     if use_timestamp {
-        return Err(if envelope.timestamp_token.is_none() {
-            "no timestamp countersignature was found in the signature envelope".into()
-        } else {
-            "RFC 3161 timestamp countersignatures cannot be verified by this version yet".into()
-        });
+        let token = envelope
+            .timestamp_token
+            .as_deref()
+            .filter(|t| !t.is_empty());
+        let token =
+            token.ok_or("no timestamp countersignature was found in the signature envelope")?;
+        let mut roots = Vec::new();
+        for store in tsa_stores {
+            let certificates = config
+                .stores
+                .certificates(store.kind, &store.name)
+                .map_err(|e| format!("failed to load tsa trust store with error: {e}"))?;
+            roots.extend(certificates.iter().cloned());
+        }
+        let timestamp = timestamp::verify_countersignature(token, &envelope.signature, &roots)
+            .map_err(|e| e.message)?;
+        timestamp
+            .check_signing_chain(&envelope.certificate_chain)
+            .map_err(|e| e.message)?;
+        // The TSA's own certificates must not be revoked either.
+        let tsa = config
+            .revocation
+            .check_chain(&timestamp.tsa_chain, None, deadline);
+        if let Some(message) = tsa.message("timestamping") {
+            return Err(message);
+        }
+        return Ok(Some(timestamp));
     }
     for cert in &chain {
         if now < cert.not_before {
@@ -320,36 +380,32 @@ fn authentic_timestamp(
             ));
         }
     }
-    Ok(())
+    Ok(None)
 }
 
-/// Certificates that name no CRL distribution point and no OCSP responder cannot be revoked;
-/// for the others this version cannot check yet, so their status is unknown.
-fn revocation(envelope: &Envelope) -> Result<(), String> {
-    use x509_parser::extensions::ParsedExtension;
-    use x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_OCSP;
-    for der in &envelope.certificate_chain {
-        let (_, cert) = x509_parser::parse_x509_certificate(der)
-            .map_err(|e| format!("cannot parse a certificate: {e}"))?;
-        let revocable = cert
-            .extensions()
-            .iter()
-            .any(|ext| match ext.parsed_extension() {
-                ParsedExtension::CRLDistributionPoints(points) => !points.points.is_empty(),
-                ParsedExtension::AuthorityInfoAccess(aia) => aia
-                    .accessdescs
-                    .iter()
-                    .any(|d| d.access_method == OID_PKIX_ACCESS_DESCRIPTOR_OCSP),
-                _ => false,
-            });
-        if revocable {
-            let subject = x509::describe(der).map(|i| i.subject).unwrap_or_default();
-            return Err(format!(
-                "signing certificate with subject {subject:?} revocation status is unknown (CRL and OCSP checks are not supported by this version yet)"
-            ));
-        }
+/// Revocation of the signing chain by CRL and OCSP, within the deadline: revoked fails,
+/// unknown (unreachable, unparsable) fails too, and the policy's action for revocation
+/// decides what a failure means. The authentic signing time counts only for signing
+/// authorities, as in notation.
+fn revocation(
+    config: &NotationConfig,
+    envelope: &Envelope,
+    deadline: Instant,
+) -> Result<(), String> {
+    let signing_time = match envelope.signing_scheme {
+        SigningScheme::X509SigningAuthority => envelope.authentic_signing_time,
+        SigningScheme::X509 => None,
+    };
+    let result = config
+        .revocation
+        .check_chain(&envelope.certificate_chain, signing_time, deadline);
+    for detail in &result.details {
+        eprintln!("revocation: {detail}");
     }
-    Ok(())
+    match result.message("signing") {
+        Some(message) => Err(message),
+        None => Ok(()),
+    }
 }
 
 /// The registry scope a subject is matched under: `registry/repository` as Ratify forms it,
@@ -405,6 +461,13 @@ fn success(checks: &Checks<'_>, envelope: &Envelope) -> VerifyResult {
     }
     if let Some(at) = envelope.signing_time.or(envelope.authentic_signing_time) {
         extensions["signingTime"] = Value::String(rfc1123(at));
+    }
+    if let Some(timestamp) = &checks.timestamp {
+        extensions["timestamp"] = json!({
+            "genTime": rfc1123(timestamp.gen_time),
+            "earliest": rfc1123(timestamp.earliest()),
+            "latest": rfc1123(timestamp.latest()),
+        });
     }
     if !checks.warnings.is_empty() {
         extensions["warnings"] = json!(checks.warnings);

@@ -148,6 +148,19 @@ pub fn cosign_layout(dir: &std::path::Path) -> std::path::PathBuf {
 /// A copy of the example layout in which the image tagged `tag` also carries a Notation
 /// signature (COSE) by the leaf of the PKI in `pki` (`scripts/gen-test-pki.sh <dir>`).
 pub fn sign_in_copy(dir: &std::path::Path, tag: &str, pki: &std::path::Path) -> std::path::PathBuf {
+    sign_in_copy_with_timestamp(dir, tag, pki, None)
+}
+
+/// As [`sign_in_copy`], with an RFC 3161 token from `timestamp` (given the signature bytes)
+/// embedded as notation does. Needs a deterministic key (the P-521 PKIs here): the envelope
+/// is signed twice and the token must countersign the final signature.
+#[allow(clippy::type_complexity)]
+pub fn sign_in_copy_with_timestamp(
+    dir: &std::path::Path,
+    tag: &str,
+    pki: &std::path::Path,
+    timestamp: Option<&dyn Fn(&[u8]) -> Vec<u8>>,
+) -> std::path::PathBuf {
     use sha2::Digest as _;
     let copy = dir.join("layout");
     std::fs::create_dir_all(copy.join("blobs/sha256")).unwrap();
@@ -181,11 +194,25 @@ pub fn sign_in_copy(dir: &std::path::Path, tag: &str, pki: &std::path::Path) -> 
     )
     .unwrap();
     let payload = json!({"targetArtifact": {"mediaType": subject["mediaType"], "digest": subject["digest"], "size": subject["size"]}});
-    let request = ratify_notation::envelope::sign::SignRequest::new(
+    let mut request = ratify_notation::envelope::sign::SignRequest::new(
         serde_json::to_vec(&payload).unwrap(),
         time::OffsetDateTime::now_utc(),
     );
-    let envelope = signer.sign_cose(&request).unwrap();
+    let mut envelope = signer.sign_cose(&request).unwrap();
+    if let Some(timestamp) = timestamp {
+        let signature = ratify_notation::envelope::parse("application/cose", &envelope)
+            .unwrap()
+            .signature;
+        request.timestamp_token = Some(timestamp(&signature));
+        envelope = signer.sign_cose(&request).unwrap();
+        let again = ratify_notation::envelope::parse("application/cose", &envelope)
+            .unwrap()
+            .signature;
+        assert_eq!(
+            again, signature,
+            "the key must sign deterministically for the token to match"
+        );
+    }
     let add = |bytes: &[u8]| {
         let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)));
         std::fs::write(copy.join("blobs/sha256").join(&digest[7..]), bytes).unwrap();

@@ -194,25 +194,20 @@ pub fn sign_in_copy_with_timestamp(
     )
     .unwrap();
     let payload = json!({"targetArtifact": {"mediaType": subject["mediaType"], "digest": subject["digest"], "size": subject["size"]}});
-    let mut request = ratify_notation::envelope::sign::SignRequest::new(
+    let request = ratify_notation::envelope::sign::SignRequest::new(
         serde_json::to_vec(&payload).unwrap(),
         time::OffsetDateTime::now_utc(),
     );
-    let mut envelope = signer.sign_cose(&request).unwrap();
-    if let Some(timestamp) = timestamp {
-        let signature = ratify_notation::envelope::parse("application/cose", &envelope)
-            .unwrap()
-            .signature;
-        request.timestamp_token = Some(timestamp(&signature));
-        envelope = signer.sign_cose(&request).unwrap();
-        let again = ratify_notation::envelope::parse("application/cose", &envelope)
-            .unwrap()
-            .signature;
-        assert_eq!(
-            again, signature,
-            "the key must sign deterministically for the token to match"
-        );
-    }
+    let stamp = timestamp.map(|f| move |signature: &[u8]| Ok(f(signature)));
+    let envelope = signer
+        .sign_timestamped(
+            "application/cose",
+            &request,
+            stamp
+                .as_ref()
+                .map(|f| f as ratify_notation::envelope::sign::Timestamper),
+        )
+        .unwrap();
     let add = |bytes: &[u8]| {
         let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)));
         std::fs::write(copy.join("blobs/sha256").join(&digest[7..]), bytes).unwrap();

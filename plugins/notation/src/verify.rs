@@ -399,13 +399,27 @@ fn revocation(
     let result = config
         .revocation
         .check_chain(&envelope.certificate_chain, signing_time, deadline);
-    for detail in &result.details {
-        eprintln!("revocation: {detail}");
+    if debug_logging() {
+        for detail in &result.details {
+            eprintln!("revocation: {detail}");
+        }
     }
     match result.message("signing") {
         Some(message) => Err(message),
         None => Ok(()),
     }
+}
+
+/// Per-certificate revocation details are notation's debug logs: written to stderr (the
+/// host's log) only when the host runs at debug level, not on every verification.
+fn debug_logging() -> bool {
+    static DEBUG: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *DEBUG.get_or_init(|| {
+        matches!(
+            std::env::var("RATIFY_LOG_LEVEL").as_deref(),
+            Ok("debug" | "trace")
+        )
+    })
 }
 
 /// The registry scope a subject is matched under: `registry/repository` as Ratify forms it,

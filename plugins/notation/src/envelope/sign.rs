@@ -7,7 +7,8 @@
 //! `payload, protected, header{timestampSignature, x5c, signingAgent}, signature`.
 //! COSE: canonical CBOR, times as tag 1 over whole seconds, `crit` lists the scheme,
 //! `authenticSigningTime`, `expiry`, then the critical extended attributes.
-//! RFC 3161 timestamping is not done here; a token can be supplied to embed as is.
+//! RFC 3161 timestamping is the caller's: either a token to embed as is, or a timestamper
+//! called with the signature bytes (what the TSA must countersign) before the envelope is built.
 
 use ring::rand::SystemRandom;
 use ring::signature::{self as rs, EcdsaKeyPair, RsaKeyPair};
@@ -20,6 +21,10 @@ use super::golang::marshal::{GoValue, marshal, quote_into};
 use super::golang::time::format_rfc3339_nano;
 use super::{EnvelopeError, MEDIA_TYPE_COSE, MEDIA_TYPE_JWS, MEDIA_TYPE_PAYLOAD_V1, SigningScheme};
 use crate::crypto::SignatureAlgorithm;
+
+/// Asks a TSA to countersign a signature: takes the signature bytes, returns the RFC 3161
+/// token (DER `ContentInfo`) or why it could not.
+pub type Timestamper<'a> = &'a dyn Fn(&[u8]) -> Result<Vec<u8>, String>;
 
 /// What to sign (notation-core-go's `SignRequest` for a local signer).
 #[derive(Debug, Clone)]
@@ -164,9 +169,20 @@ impl Signer {
 
     /// Signs into the envelope format named by `media_type`.
     pub fn sign(&self, media_type: &str, request: &SignRequest) -> Result<Vec<u8>, EnvelopeError> {
+        self.sign_timestamped(media_type, request, None)
+    }
+
+    /// Signs, then has `timestamper` countersign the signature and embeds its token (as
+    /// `notation sign --timestamp-url` does); without one, `request.timestamp_token` is used.
+    pub fn sign_timestamped(
+        &self,
+        media_type: &str,
+        request: &SignRequest,
+        timestamper: Option<Timestamper>,
+    ) -> Result<Vec<u8>, EnvelopeError> {
         match media_type {
-            MEDIA_TYPE_JWS => self.sign_jws(request),
-            MEDIA_TYPE_COSE => self.sign_cose(request),
+            MEDIA_TYPE_JWS => self.jws(request, timestamper),
+            MEDIA_TYPE_COSE => self.cose(request, timestamper),
             other => Err(request_error(format!(
                 "signature envelope format with media type {other:?} is not supported"
             ))),
@@ -175,6 +191,19 @@ impl Signer {
 
     /// A JWS envelope as notation writes it.
     pub fn sign_jws(&self, request: &SignRequest) -> Result<Vec<u8>, EnvelopeError> {
+        self.jws(request, None)
+    }
+
+    /// A COSE_Sign1 envelope as notation writes it.
+    pub fn sign_cose(&self, request: &SignRequest) -> Result<Vec<u8>, EnvelopeError> {
+        self.cose(request, None)
+    }
+
+    fn jws(
+        &self,
+        request: &SignRequest,
+        timestamper: Option<Timestamper>,
+    ) -> Result<Vec<u8>, EnvelopeError> {
         let (signing_time, expiry) = validate(request)?;
         let mut header = std::collections::BTreeMap::new();
         let mut crit = vec![GoValue::String("io.cncf.notary.signingScheme".into())];
@@ -238,14 +267,15 @@ impl Signer {
         let protected = b64(Alphabet::RawUrl, header_json.as_bytes());
         let payload = b64(Alphabet::RawUrl, claims_json.as_bytes());
         let signature = self.sign_message(format!("{protected}.{payload}").as_bytes())?;
+        let token = timestamp_token(request, timestamper, &signature)?;
         let mut out = String::from("{\"payload\":");
         quote_into(&mut out, &payload);
         out.push_str(",\"protected\":");
         quote_into(&mut out, &protected);
         out.push_str(",\"header\":{");
-        if let Some(token) = request.timestamp_token.as_ref().filter(|t| !t.is_empty()) {
+        if let Some(token) = token.filter(|t| !t.is_empty()) {
             out.push_str("\"io.cncf.notary.timestampSignature\":");
-            quote_into(&mut out, &b64(Alphabet::StdPadded, token));
+            quote_into(&mut out, &b64(Alphabet::StdPadded, &token));
             out.push(',');
         }
         out.push_str("\"x5c\":[");
@@ -313,11 +343,15 @@ impl Signer {
         Ok(content)
     }
 
-    /// A COSE_Sign1 envelope as notation writes it.
-    pub fn sign_cose(&self, request: &SignRequest) -> Result<Vec<u8>, EnvelopeError> {
+    fn cose(
+        &self,
+        request: &SignRequest,
+        timestamper: Option<Timestamper>,
+    ) -> Result<Vec<u8>, EnvelopeError> {
         let protected = self.cose_protected_header(request)?;
         let tbs = super::cose::sig_structure(&protected, &request.payload);
         let signature = self.sign_message(&tbs)?;
+        let token = timestamp_token(request, timestamper, &signature)?;
         let certs = self
             .certificate_chain
             .iter()
@@ -330,9 +364,9 @@ impl Signer {
                 Value::Text(agent.clone()),
             ));
         }
-        if let Some(token) = request.timestamp_token.as_ref().filter(|t| !t.is_empty()) {
+        if let Some(token) = token.filter(|t| !t.is_empty()) {
             let label = Value::Text("io.cncf.notary.timestampSignature".into());
-            unprotected.push((label, Value::Bytes(token.clone())));
+            unprotected.push((label, Value::Bytes(token)));
         }
         let mut out = vec![0xd2];
         cbor::encode(
@@ -345,6 +379,20 @@ impl Signer {
             ]),
         );
         Ok(out)
+    }
+}
+
+/// The token to embed: the timestamper's over `signature`, else the request's own.
+fn timestamp_token(
+    request: &SignRequest,
+    timestamper: Option<Timestamper>,
+    signature: &[u8],
+) -> Result<Option<Vec<u8>>, EnvelopeError> {
+    match timestamper {
+        Some(stamp) => stamp(signature)
+            .map(Some)
+            .map_err(|e| request_error(format!("timestamp failed: {e}"))),
+        None => Ok(request.timestamp_token.clone()),
     }
 }
 

@@ -40,14 +40,21 @@ struct Checks<'a> {
 }
 
 impl Checks<'_> {
-    /// Applies the policy's action for `validation` to `outcome`.
+    /// Runs `check` unless the policy skips `validation` (as notation does: a skipped
+    /// revocation check fetches nothing), and applies the policy's action to its outcome.
     fn apply(
         &mut self,
         validation: Validation,
-        outcome: Result<(), String>,
+        check: impl FnOnce(&mut Self) -> Result<(), String>,
     ) -> Result<(), Failure> {
-        let Err(reason) = outcome else { return Ok(()) };
-        match self.policy.level.action(validation) {
+        let action = self.policy.level.action(validation);
+        if action == Action::Skip {
+            return Ok(());
+        }
+        let Err(reason) = check(self) else {
+            return Ok(());
+        };
+        match action {
             Action::Skip => Ok(()),
             Action::Log => {
                 self.warnings.push(format!(
@@ -204,29 +211,24 @@ fn check(
     let Some(leaf) = leaf else {
         return Err(integrity("the signature carries no certificate".into()));
     };
-    let authenticity = authenticity(config, checks.policy, &envelope, &leaf);
-    checks.apply(Validation::Authenticity, authenticity)?;
+    checks.apply(Validation::Authenticity, |checks| {
+        authenticity(config, checks.policy, &envelope, &leaf)
+    })?;
     let now = OffsetDateTime::now_utc();
-    let expiry = match envelope.expiry {
+    checks.apply(Validation::Expiry, |_| match envelope.expiry {
         Some(expiry) if now >= expiry => Err(format!(
             "digital signature has expired on {:?}",
             rfc1123(expiry)
         )),
         _ => Ok(()),
-    };
-    checks.apply(Validation::Expiry, expiry)?;
-    let timestamp = match authentic_timestamp(config, checks.policy, &envelope, now, deadline) {
-        Ok(timestamp) => {
-            checks.timestamp = timestamp;
-            Ok(())
-        }
-        Err(reason) => Err(reason),
-    };
-    checks.apply(Validation::AuthenticTimestamp, timestamp)?;
-    checks.apply(
-        Validation::Revocation,
-        revocation(config, &envelope, deadline),
-    )?;
+    })?;
+    checks.apply(Validation::AuthenticTimestamp, |checks| {
+        checks.timestamp = authentic_timestamp(config, checks.policy, &envelope, now, deadline)?;
+        Ok(())
+    })?;
+    checks.apply(Validation::Revocation, |_| {
+        revocation(config, &envelope, deadline)
+    })?;
     let payload = envelope.payload().map_err(|e| integrity(e.to_string()))?;
     let target = &payload.target_artifact;
     if target.digest != subject.digest

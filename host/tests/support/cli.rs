@@ -152,14 +152,51 @@ pub fn sign_in_copy(dir: &std::path::Path, tag: &str, pki: &std::path::Path) -> 
 }
 
 /// As [`sign_in_copy`], with an RFC 3161 token from `timestamp` (given the signature bytes)
-/// embedded as notation does. Needs a deterministic key (the P-521 PKIs here): the envelope
-/// is signed twice and the token must countersign the final signature.
+/// embedded as notation does.
 #[allow(clippy::type_complexity)]
 pub fn sign_in_copy_with_timestamp(
     dir: &std::path::Path,
     tag: &str,
     pki: &std::path::Path,
     timestamp: Option<&dyn Fn(&[u8]) -> Vec<u8>>,
+) -> std::path::PathBuf {
+    let read = |f: &str| {
+        ratify_notation::x509::read_certificates(&pki.join(f))
+            .unwrap()
+            .remove(0)
+    };
+    let signer = ratify_notation::envelope::sign::Signer::from_pkcs8(
+        &std::fs::read(pki.join("leaf.pk8")).unwrap(),
+        vec![read("leaf.crt"), read("root.crt")],
+    )
+    .unwrap();
+    let stamp = timestamp.map(|f| move |signature: &[u8]| Ok(f(signature)));
+    attach_signature_in_copy(dir, tag, "application/cose", |subject| {
+        let payload = json!({"targetArtifact": subject});
+        let request = ratify_notation::envelope::sign::SignRequest::new(
+            serde_json::to_vec(&payload).unwrap(),
+            time::OffsetDateTime::now_utc(),
+        );
+        signer
+            .sign_timestamped(
+                "application/cose",
+                &request,
+                stamp
+                    .as_ref()
+                    .map(|f| f as ratify_notation::envelope::sign::Timestamper),
+            )
+            .unwrap()
+    })
+}
+
+/// A copy of the example layout (in `dir/layout`) in which the image tagged `tag` carries one
+/// more Notation signature manifest, whose only layer (of `media_type`) is what `envelope`
+/// makes given the image's descriptor (`mediaType`, `digest`, `size`).
+pub fn attach_signature_in_copy(
+    dir: &std::path::Path,
+    tag: &str,
+    media_type: &str,
+    envelope: impl FnOnce(&Value) -> Vec<u8>,
 ) -> std::path::PathBuf {
     use sha2::Digest as _;
     let copy = dir.join("layout");
@@ -176,38 +213,16 @@ pub fn sign_in_copy_with_timestamp(
     let mut index: Value =
         serde_json::from_slice(&std::fs::read(example_layout().join("index.json")).unwrap())
             .unwrap();
-    let subject = index["manifests"]
+    let entry = index["manifests"]
         .as_array()
         .unwrap()
         .iter()
         .find(|e| e["annotations"]["org.opencontainers.image.ref.name"] == tag)
         .unwrap()
         .clone();
-    let read = |f: &str| {
-        ratify_notation::x509::read_certificates(&pki.join(f))
-            .unwrap()
-            .remove(0)
-    };
-    let signer = ratify_notation::envelope::sign::Signer::from_pkcs8(
-        &std::fs::read(pki.join("leaf.pk8")).unwrap(),
-        vec![read("leaf.crt"), read("root.crt")],
-    )
-    .unwrap();
-    let payload = json!({"targetArtifact": {"mediaType": subject["mediaType"], "digest": subject["digest"], "size": subject["size"]}});
-    let request = ratify_notation::envelope::sign::SignRequest::new(
-        serde_json::to_vec(&payload).unwrap(),
-        time::OffsetDateTime::now_utc(),
-    );
-    let stamp = timestamp.map(|f| move |signature: &[u8]| Ok(f(signature)));
-    let envelope = signer
-        .sign_timestamped(
-            "application/cose",
-            &request,
-            stamp
-                .as_ref()
-                .map(|f| f as ratify_notation::envelope::sign::Timestamper),
-        )
-        .unwrap();
+    let subject =
+        json!({"mediaType": entry["mediaType"], "digest": entry["digest"], "size": entry["size"]});
+    let envelope = envelope(&subject);
     let add = |bytes: &[u8]| {
         let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)));
         std::fs::write(copy.join("blobs/sha256").join(&digest[7..]), bytes).unwrap();
@@ -219,8 +234,8 @@ pub fn sign_in_copy_with_timestamp(
         "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "artifactType": "application/vnd.cncf.notary.signature",
         "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty["digest"], "size": 2},
-        "layers": [{"mediaType": "application/cose", "digest": layer["digest"], "size": layer["size"]}],
-        "subject": {"mediaType": subject["mediaType"], "digest": subject["digest"], "size": subject["size"]}
+        "layers": [{"mediaType": media_type, "digest": layer["digest"], "size": layer["size"]}],
+        "subject": subject
     }))
     .unwrap();
     let manifest_descriptor = add(&manifest);

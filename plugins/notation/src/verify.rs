@@ -202,17 +202,11 @@ fn check(
             "the signature has critical attributes this verifier does not understand: {unknown:?}"
         )));
     }
-    let leaf = envelope
-        .certificate_chain
-        .first()
-        .map(|der| x509::describe(der))
-        .transpose()
-        .map_err(|e| integrity(e.to_string()))?;
-    let Some(leaf) = leaf else {
+    let Some(leaf) = envelope.certificate_chain.first() else {
         return Err(integrity("the signature carries no certificate".into()));
     };
     checks.apply(Validation::Authenticity, |checks| {
-        authenticity(config, checks.policy, &envelope, &leaf)
+        authenticity(config, checks.policy, &envelope, leaf)
     })?;
     let now = OffsetDateTime::now_utc();
     checks.apply(Validation::Expiry, |_| match envelope.expiry {
@@ -267,7 +261,7 @@ fn authenticity(
     config: &NotationConfig,
     policy: &TrustPolicy,
     envelope: &Envelope,
-    leaf: &CertificateInfo,
+    leaf: &[u8],
 ) -> Result<(), String> {
     let kind = match envelope.signing_scheme {
         SigningScheme::X509 => StoreType::Ca,
@@ -287,13 +281,8 @@ fn authenticity(
     if !x509::chain_is_trusted(&envelope.certificate_chain, &trusted) {
         return Err(UNTRUSTED.into());
     }
-    let leaf_der = envelope
-        .certificate_chain
-        .first()
-        .ok_or("the signature carries no certificate")?;
-    let (_, leaf_cert) = x509_parser::parse_x509_certificate(leaf_der)
+    let (_, leaf_cert) = x509_parser::parse_x509_certificate(leaf)
         .map_err(|e| format!("cannot parse the signing certificate: {e}"))?;
-    let _ = leaf;
     policy
         .verify_trusted_identities(leaf_cert.subject())
         .map_err(|e| e.to_string())

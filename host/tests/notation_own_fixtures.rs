@@ -141,7 +141,8 @@ fn tamper(media_type: &str, envelope: Vec<u8>, digest: &str) -> Vec<u8> {
     serde_json::to_vec(&jws).unwrap()
 }
 
-fn verify(layout: &Path, pki: &Path, identity: &str) -> (Option<i32>, Value) {
+/// `ratify verify` of the layout's `unsigned` image; `rule` is the policy for signatures.
+fn run_verify(layout: &Path, pki: &Path, identity: &str, rule: &str) -> support::Run {
     let home = tempfile::tempdir().unwrap();
     let verifier = json!({
         "name": "notation", "artifactTypes": "application/vnd.cncf.notary.signature",
@@ -150,14 +151,23 @@ fn verify(layout: &Path, pki: &Path, identity: &str) -> (Option<i32>, Value) {
             "signatureVerification": {"level": "strict"}, "trustStores": ["ca:fixtures"],
             "trustedIdentities": [identity]}]}
     });
-    let config = write_config(home.path(), &json!({"verifier": {"plugins": [verifier]}}));
+    let policy = json!({"plugin": {"name": "configPolicy",
+        "artifactVerificationPolicies": {"application/vnd.cncf.notary.signature": rule}}});
+    let config = write_config(
+        home.path(),
+        &json!({"verifier": {"plugins": [verifier]}, "policy": policy}),
+    );
     let subject = format!("{}:unsigned", layout.display());
     let config = config.display().to_string();
-    let run = ratify(
+    ratify(
         &["verify", "--oci-layout", "-s", &subject, "-c", &config],
         home.path(),
         LIMIT,
-    );
+    )
+}
+
+fn verify(layout: &Path, pki: &Path, identity: &str) -> (Option<i32>, Value) {
+    let run = run_verify(layout, pki, identity, "any");
     let report = run.json()["verifierReports"]
         .as_array()
         .unwrap_or_else(|| panic!("{run:?}"))
@@ -297,4 +307,43 @@ fn own_pki_signatures_pass_and_each_defect_is_denied() {
             );
         }
     }
+}
+
+#[test]
+fn every_signature_is_reported_and_the_policy_decides() {
+    let work = tempfile::tempdir().unwrap();
+    make_pki(
+        work.path(),
+        "-algorithm EC -pkeyopt ec_paramgen_curve:P-256",
+    );
+    let good = signer(work.path(), "leaf");
+    let dir = work.path().join("two");
+    for media_type in ["application/cose", "application/jose+json"] {
+        support::cli::attach_signature_in_copy(&dir, "unsigned", media_type, |subject| {
+            let envelope = good.sign(media_type, &request(subject)).unwrap();
+            if media_type == "application/cose" {
+                envelope
+            } else {
+                tamper(media_type, envelope, subject["digest"].as_str().unwrap())
+            }
+        });
+    }
+    let layout = dir.join("layout");
+    let outcomes = |run: &support::Run| {
+        let mut outcomes: Vec<bool> = run.json()["verifierReports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["name"] == "notation")
+            .map(|r| r["isSuccess"].as_bool().unwrap())
+            .collect();
+        outcomes.sort();
+        outcomes
+    };
+    let any = run_verify(&layout, work.path(), TRUSTED, "any");
+    assert_eq!(any.code, Some(0), "{any:?}");
+    assert_eq!(outcomes(&any), [false, true], "{any:?}");
+    let all = run_verify(&layout, work.path(), TRUSTED, "all");
+    assert_eq!(all.code, Some(1), "{all:?}");
+    assert_eq!(outcomes(&all), [false, true], "{all:?}");
 }

@@ -189,8 +189,8 @@ pub fn sign_in_copy_with_timestamp(
     })
 }
 
-/// A copy of the example layout (in `dir/layout`) in which the image tagged `tag` carries one
-/// more Notation signature manifest, whose only layer (of `media_type`) is what `envelope`
+/// A copy of the example layout (in `dir/layout`, made on first use) in which the image tagged
+/// `tag` carries one more Notation signature manifest, whose only layer (of `media_type`) is what `envelope`
 /// makes given the image's descriptor (`mediaType`, `digest`, `size`).
 pub fn attach_signature_in_copy(
     dir: &std::path::Path,
@@ -200,19 +200,21 @@ pub fn attach_signature_in_copy(
 ) -> std::path::PathBuf {
     use sha2::Digest as _;
     let copy = dir.join("layout");
-    std::fs::create_dir_all(copy.join("blobs/sha256")).unwrap();
-    for entry in std::fs::read_dir(example_layout().join("blobs/sha256")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(
-            entry.path(),
-            copy.join("blobs/sha256").join(entry.file_name()),
-        )
-        .unwrap();
-    }
-    std::fs::copy(example_layout().join("oci-layout"), copy.join("oci-layout")).unwrap();
-    let mut index: Value =
-        serde_json::from_slice(&std::fs::read(example_layout().join("index.json")).unwrap())
+    if !copy.join("index.json").exists() {
+        std::fs::create_dir_all(copy.join("blobs/sha256")).unwrap();
+        for entry in std::fs::read_dir(example_layout().join("blobs/sha256")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(
+                entry.path(),
+                copy.join("blobs/sha256").join(entry.file_name()),
+            )
             .unwrap();
+        }
+        std::fs::copy(example_layout().join("oci-layout"), copy.join("oci-layout")).unwrap();
+        std::fs::copy(example_layout().join("index.json"), copy.join("index.json")).unwrap();
+    }
+    let mut index: Value =
+        serde_json::from_slice(&std::fs::read(copy.join("index.json")).unwrap()).unwrap();
     let entry = index["manifests"]
         .as_array()
         .unwrap()

@@ -4,8 +4,9 @@
 
 mod envelope_support;
 
+use coset::CborSerializable;
+use coset::cbor::value::Value;
 use envelope_support::test_keys;
-use ratify_notation::envelope::cbor::{Value, encode};
 use ratify_notation::envelope::sign::Signer;
 use ratify_notation::envelope::{self, EnvelopeError, EnvelopeErrorKind::*, MEDIA_TYPE_COSE};
 use serde_json::json;
@@ -18,20 +19,18 @@ fn text(s: &str) -> Value {
     Value::Text(s.into())
 }
 
+fn int(i: i64) -> Value {
+    Value::from(i)
+}
+
 /// A valid protected header for ES256, to be edited per case.
 fn base_header() -> Vec<(Value, Value)> {
     vec![
-        (Value::Int(1), Value::Int(-7)),
-        (Value::Int(2), Value::Array(vec![text(SCHEME)])),
-        (
-            Value::Int(3),
-            text("application/vnd.cncf.notary.payload.v1+json"),
-        ),
+        (int(1), int(-7)),
+        (int(2), Value::Array(vec![text(SCHEME)])),
+        (int(3), text("application/vnd.cncf.notary.payload.v1+json")),
         (text(SCHEME), text("notary.x509")),
-        (
-            text(TIME),
-            Value::Tag(1, Box::new(Value::Int(1_704_067_200))),
-        ),
+        (text(TIME), Value::Tag(1, Box::new(int(1_704_067_200)))),
     ]
 }
 
@@ -46,9 +45,7 @@ fn set(header: &mut Vec<(Value, Value)>, label: Value, value: Option<Value>) {
 }
 
 fn cbor(value: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    encode(&mut out, value);
-    out
+    value.clone().to_vec().unwrap()
 }
 
 /// A COSE_Sign1 with this protected header and payload, signed with the P-256 test key.
@@ -68,7 +65,7 @@ fn craft(
     ]));
     let sig = signer.sign_message(&tbs).unwrap();
     let mut unprotected = vec![(
-        Value::Int(33),
+        int(33),
         Value::Array(vec![Value::Bytes(keys["p256"].cert.clone())]),
     )];
     unprotected.extend(extra);
@@ -100,9 +97,9 @@ fn protected_header_rules() {
     };
     verify(&valid).unwrap();
     let prefix = "cbor: invalid protected header: protected header: header parameter: ";
-    let crit = |labels: Vec<Value>| (Value::Int(2), Some(Value::Array(labels)));
+    let crit = |labels: Vec<Value>| (int(2), Some(Value::Array(labels)));
     let expiry = text("io.cncf.notary.expiry");
-    let tagged = |secs| Some(Value::Tag(1, Box::new(Value::Int(secs))));
+    let tagged = |secs| Some(Value::Tag(1, Box::new(int(secs))));
     // (edits, kind, message) — parse and verify agree, as the signature is valid.
     let cases: Vec<(Edits, _, String)> = vec![
         (
@@ -121,17 +118,17 @@ fn protected_header_rules() {
             format!("{prefix}crit: require int / tstr type, got '[]uint8': [1 2]"),
         ),
         (
-            vec![(Value::Int(3), Some(text("json")))],
+            vec![(int(3), Some(text("json")))],
             Malformed,
             format!("{prefix}content type: require text of form type/subtype"),
         ),
         (
-            vec![(Value::Int(4), Some(text("kid")))],
+            vec![(int(4), Some(text("kid")))],
             Malformed,
             format!("{prefix}kid: require bstr type"),
         ),
         (
-            vec![(Value::Int(2), None)],
+            vec![(int(2), None)],
             Invalid,
             "these required headers are not marked as critical: [io.cncf.notary.signingScheme]"
                 .into(),
@@ -142,7 +139,7 @@ fn protected_header_rules() {
             "these required headers are not marked as critical: [io.cncf.notary.expiry]".into(),
         ),
         (
-            vec![(text(SCHEME), Some(Value::Int(1)))],
+            vec![(text(SCHEME), Some(int(1)))],
             Invalid,
             "invalid signingScheme".into(),
         ),
@@ -152,7 +149,7 @@ fn protected_header_rules() {
             "unsupported signingScheme: notary.foo".into(),
         ),
         (
-            vec![(text(TIME), Some(Value::Int(1_704_067_200)))],
+            vec![(text(TIME), Some(int(1_704_067_200)))],
             Invalid,
             "invalid signingTime: invalid timeValue type".into(),
         ),
@@ -170,13 +167,9 @@ fn protected_header_rules() {
             r#"invalid signingTime: protected header "io.cncf.notary.signingTime" is missing"#
                 .into(),
         ),
+        (vec![(int(3), None)], Invalid, "missing content type".into()),
         (
-            vec![(Value::Int(3), None)],
-            Invalid,
-            "missing content type".into(),
-        ),
-        (
-            vec![(Value::Int(3), Some(Value::Int(50)))],
+            vec![(int(3), Some(int(50)))],
             Invalid,
             "content type should be of 'tstr' type".into(),
         ),
@@ -211,7 +204,7 @@ fn protected_header_rules() {
 #[test]
 fn algorithm_header() {
     let mut no_alg = base_header();
-    set(&mut no_alg, Value::Int(1), None);
+    set(&mut no_alg, int(1), None);
     let Some(bytes) = craft(no_alg, Some(PAYLOAD), vec![]) else {
         return;
     };
@@ -227,7 +220,7 @@ fn algorithm_header() {
         err(Invalid, "algorithm not found")
     );
     let mut eddsa = base_header();
-    set(&mut eddsa, Value::Int(1), Some(Value::Int(-8)));
+    set(&mut eddsa, int(1), Some(int(-8)));
     let bytes = craft(eddsa, Some(PAYLOAD), vec![]).unwrap();
     let want = "signature is invalid. Error: algorithm mismatch: verifier ES256: header EdDSA";
     assert_eq!(verify(&bytes).unwrap_err(), err(Integrity, want));
@@ -236,7 +229,7 @@ fn algorithm_header() {
         err(Invalid, "signature algorithm not supported: -8")
     );
     let mut named = base_header();
-    set(&mut named, Value::Int(1), Some(text("ES256")));
+    set(&mut named, int(1), Some(text("ES256")));
     let bytes = craft(named, Some(PAYLOAD), vec![]).unwrap();
     assert_eq!(
         verify(&bytes).unwrap_err(),
@@ -252,23 +245,19 @@ fn extended_attributes_and_unprotected_header() {
     let mut header = base_header();
     set(
         &mut header,
-        Value::Int(2),
+        int(2),
         Some(Value::Array(vec![
             text(SCHEME),
             text("io.example.c"),
-            Value::Int(4),
+            int(4),
         ])),
     );
     set(
         &mut header,
         text("io.example.c"),
-        Some(Value::Array(vec![Value::Int(1), Value::Bool(true)])),
+        Some(Value::Array(vec![int(1), Value::Bool(true)])),
     );
-    set(
-        &mut header,
-        Value::Int(4),
-        Some(Value::Bytes(vec![0xfb, 0xff])),
-    );
+    set(&mut header, int(4), Some(Value::Bytes(vec![0xfb, 0xff])));
     let agent = (text("io.cncf.notary.signingAgent"), text("agent/1"));
     let token = (
         text("io.cncf.notary.timestampSignature"),
@@ -289,13 +278,13 @@ fn extended_attributes_and_unprotected_header() {
     assert_eq!(env.signing_agent.as_deref(), Some("agent/1"));
     assert_eq!(env.timestamp_token, Some(vec![1, 2, 3]));
     // crit belongs in the protected bucket only.
-    let crit = (Value::Int(2), Value::Array(vec![text(SCHEME)]));
+    let crit = (int(2), Value::Array(vec![text(SCHEME)]));
     let bytes = craft(base_header(), Some(PAYLOAD), vec![crit]).unwrap();
     let want =
         "cbor: invalid unprotected header: unprotected header: header parameter: crit: not allowed";
     assert_eq!(verify(&bytes).unwrap_err(), err(Malformed, want));
     // The outer structure is decoded with tags forbidden.
-    let tagged = (text("io.example.t"), Value::Tag(1, Box::new(Value::Int(0))));
+    let tagged = (text("io.example.t"), Value::Tag(1, Box::new(int(0))));
     let bytes = craft(base_header(), Some(PAYLOAD), vec![tagged]).unwrap();
     assert_eq!(
         verify(&bytes).unwrap_err(),

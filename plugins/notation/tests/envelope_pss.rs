@@ -89,16 +89,17 @@ fn jws_accepts_any_pss_salt_length_cose_only_the_hash_length() {
 }
 
 fn cbor_sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
-    use ratify_notation::envelope::cbor::{Value, encode};
-    let mut out = Vec::new();
-    let parts = vec![
-        Value::Text("Signature1".into()),
-        Value::Bytes(protected.to_vec()),
-        Value::Bytes(Vec::new()),
-        Value::Bytes(payload.to_vec()),
-    ];
-    encode(&mut out, &Value::Array(parts));
-    out
+    let protected = coset::ProtectedHeader {
+        original_data: Some(protected.to_vec()),
+        header: coset::Header::default(),
+    };
+    coset::sig_structure_data(
+        coset::SignatureContext::CoseSign1,
+        protected,
+        None,
+        &[],
+        payload,
+    )
 }
 
 #[test]

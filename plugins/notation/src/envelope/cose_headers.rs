@@ -1,8 +1,14 @@
-//! COSE header maps as go-cose v1.3 reads them: labels must be int or text, no duplicates,
-//! and the per-parameter checks of `validateHeaderParameters` (crit, content type, kid, IV,
-//! countersignatures ...). Error texts are go-cose's.
+//! COSE header maps as go-cose v1.3 reads them, checked on ciborium's values before coset
+//! decodes them: labels must be int or text, no duplicates, and the per-parameter checks of
+//! `validateHeaderParameters` (crit, content type, kid, IV, countersignatures ...). These are
+//! go-cose's rules and texts, which notation users see and search for; coset's own checks
+//! differ in places (it refuses an empty crit array, but with its own message), so they run
+//! first.
 
-use super::cbor::{self, Value};
+use coset::CborSerializable;
+use coset::cbor::value::Value;
+
+use super::cbor_strict::{self, check_unique, go_print, go_type};
 
 pub(super) const ALG: i64 = 1;
 pub(super) const CRIT: i64 = 2;
@@ -18,94 +24,82 @@ const COUNTER_SIGNATURE0_V2: i64 = 12;
 const TYPE: i64 = 16;
 
 /// A decoded header map, in encoded order.
-pub(super) type Header = Vec<(Value, Value)>;
+pub(super) type Header = [(Value, Value)];
+
+fn int_label(label: &Value) -> Option<i64> {
+    match label {
+        Value::Integer(i) => i64::try_from(*i).ok(),
+        _ => None,
+    }
+}
 
 /// Looks up an integer label.
-pub(super) fn get_int(h: &Header, label: i64) -> Option<&Value> {
+fn get_int(h: &Header, label: i64) -> Option<&Value> {
     h.iter()
-        .find(|(k, _)| *k == Value::Int(label))
+        .find(|(k, _)| int_label(k) == Some(label))
         .map(|(_, v)| v)
 }
 
-/// Looks up a text label.
-pub(super) fn get_text<'a>(h: &'a Header, label: &str) -> Option<&'a Value> {
-    h.iter()
-        .find(|(k, _)| matches!(k, Value::Text(t) if t == label))
-        .map(|(_, v)| v)
-}
-
-/// go-cose's `validateHeaderLabelCBOR`: a well-formed map whose keys are int or text, without
-/// duplicates (values are not looked at).
-fn validate_labels(data: &[u8]) -> Result<(), String> {
-    cbor::wellformed(data, false)?;
-    let mut off = 0;
-    let (_, _, count) = cbor::read_head(data, &mut off)?;
-    let mut seen: Vec<Value> = Vec::new();
-    for index in 0..count {
-        let major = data.get(off).map_or(7, |b| b >> 5);
-        if !matches!(major, 0 | 1 | 3) {
+/// go-cose's `validateHeaderLabelCBOR` and fxamacker's decoding of the map: int or text
+/// labels, each once, then the values.
+fn check_map(pairs: &Header) -> Result<(), String> {
+    for (index, (label, _)) in pairs.iter().enumerate() {
+        if !matches!(label, Value::Integer(_) | Value::Text(_)) {
             return Err("cbor: header label: require int / tstr type".into());
         }
-        let label = cbor::decode_item(data, &mut off)?;
-        off = cbor::skip(data, off)?;
-        if seen.contains(&label) {
-            return Err(format!(
-                "cbor: found duplicate map key \"{}\" at map element index {index}",
-                cbor::go_print(&label)
-            ));
-        }
-        seen.push(label);
+        check_unique(pairs, index)?;
     }
-    Ok(())
+    pairs
+        .iter()
+        .try_for_each(|(_, value)| cbor_strict::check_value(value))
 }
 
-/// go-cose's `ProtectedHeader.UnmarshalCBOR` on the raw protected item; errors as
-/// `UnmarshalFromRaw` wraps them.
-pub(super) fn decode_protected(raw: &[u8]) -> Result<(Vec<u8>, Header), String> {
+/// go-cose's `ProtectedHeader.UnmarshalCBOR` on the protected item, errors as
+/// `UnmarshalFromRaw` wraps them. Returns the decoded map (for [`ensure_iv`]).
+pub(super) fn check_protected(item: &Value) -> Result<Vec<(Value, Value)>, String> {
     let wrap = |e: String| format!("cbor: invalid protected header: {e}");
-    if raw == [0xf6] {
-        return Err(wrap("cbor: nil protected header".into()));
-    }
-    if raw.first().map(|b| b >> 5) != Some(2) {
-        return Err(wrap("cbor: require bstr type".into()));
-    }
-    let Value::Bytes(content) = cbor::decode(raw).map_err(wrap)? else {
-        return Err(wrap("cbor: require bstr type".into()));
+    let content = match item {
+        Value::Bytes(content) => content,
+        Value::Null => return Err(wrap("cbor: nil protected header".into())),
+        _ => return Err(wrap("cbor: require bstr type".into())),
     };
     if content.is_empty() {
-        return Ok((content, Vec::new()));
+        return Ok(Vec::new());
     }
     if content[0] >> 5 != 5 {
         return Err(wrap("cbor: protected header: require map type".into()));
     }
-    validate_labels(&content).map_err(wrap)?;
-    let Value::Map(header) = cbor::decode(&content).map_err(wrap)? else {
-        return Err(wrap("cbor: protected header: require map type".into()));
+    cbor_strict::wellformed(content, false).map_err(wrap)?;
+    cbor_strict::check_labels(content).map_err(wrap)?;
+    let header = match Value::from_slice(content) {
+        Ok(Value::Map(header)) => header,
+        Ok(_) => return Err(wrap("cbor: protected header: require map type".into())),
+        Err(e) => return Err(wrap(format!("cbor: {e}"))),
     };
+    check_map(&header).map_err(wrap)?;
     validate_parameters(&header, true).map_err(|e| wrap(format!("protected header: {e}")))?;
-    Ok((content, header))
+    Ok(header)
 }
 
 /// go-cose's `UnprotectedHeader.UnmarshalCBOR`, wrapped as `UnmarshalFromRaw` wraps it.
-pub(super) fn decode_unprotected(raw: &[u8]) -> Result<Header, String> {
+pub(super) fn check_unprotected(item: &Value) -> Result<&Header, String> {
     let wrap = |e: String| format!("cbor: invalid unprotected header: {e}");
-    if raw.first().map(|b| b >> 5) != Some(5) {
-        return Err(wrap("cbor: unprotected header: require map type".into()));
-    }
-    validate_labels(raw).map_err(wrap)?;
-    let Value::Map(header) = cbor::decode(raw).map_err(wrap)? else {
+    let Value::Map(header) = item else {
         return Err(wrap("cbor: unprotected header: require map type".into()));
     };
-    for (label, value) in &header {
-        if matches!(label, Value::Int(COUNTER_SIGNATURE | COUNTER_SIGNATURE_V2))
-            && !is_countersignature(value)
+    check_map(header).map_err(wrap)?;
+    for (label, value) in header {
+        if matches!(
+            int_label(label),
+            Some(COUNTER_SIGNATURE | COUNTER_SIGNATURE_V2)
+        ) && !is_countersignature(value)
         {
             return Err(wrap(
                 "invalid Countersignature object / list of objects".into(),
             ));
         }
     }
-    validate_parameters(&header, false).map_err(|e| wrap(format!("unprotected header: {e}")))?;
+    validate_parameters(header, false).map_err(|e| wrap(format!("unprotected header: {e}")))?;
     Ok(header)
 }
 
@@ -121,16 +115,12 @@ fn is_countersignature(value: &Value) -> bool {
         || matches!(value, Value::Array(items) if !items.is_empty() && items.iter().all(single))
 }
 
-fn can_int(v: &Value) -> bool {
-    matches!(v, Value::Int(_))
-}
-
 fn can_uint(v: &Value) -> bool {
-    matches!(v, Value::Int(i) if *i >= 0)
+    matches!(int_label(v), Some(i) if i >= 0)
 }
 
 /// go-cose's `ensureCritical`.
-pub(super) fn ensure_critical(value: &Value, h: &Header) -> Result<(), String> {
+fn ensure_critical(value: &Value, h: &Header) -> Result<(), String> {
     let Value::Array(labels) = value else {
         return Err("invalid crit header".into());
     };
@@ -138,18 +128,15 @@ pub(super) fn ensure_critical(value: &Value, h: &Header) -> Result<(), String> {
         return Err("empty crit header".into());
     }
     for label in labels {
-        if !matches!(label, Value::Int(_) | Value::Text(_)) {
+        if !matches!(label, Value::Integer(_) | Value::Text(_)) {
             return Err(format!(
                 "require int / tstr type, got '{}': {}",
-                cbor::go_type(label),
-                cbor::go_print(label)
+                go_type(label),
+                go_print(label)
             ));
         }
         if !h.iter().any(|(k, _)| k == label) {
-            return Err(format!(
-                "missing critical header: {}",
-                cbor::go_print(label)
-            ));
+            return Err(format!("missing critical header: {}", go_print(label)));
         }
     }
     Ok(())
@@ -186,11 +173,14 @@ fn check_media_type(value: &Value, what: &str) -> Result<(), String> {
 /// go-cose's `validateHeaderParameters` (checked in encoded order; Go's map order is random).
 fn validate_parameters(h: &Header, protected: bool) -> Result<(), String> {
     let has = |label: i64| get_int(h, label).is_some();
+    let is_bytes = |v: &Value| matches!(v, Value::Bytes(_));
     for (label, value) in h {
-        let Value::Int(label) = label else { continue };
+        let Some(label) = int_label(label) else {
+            continue;
+        };
         let not_allowed = |name: &str| Err(format!("header parameter: {name}: not allowed"));
-        match *label {
-            ALG if !can_int(value) && !matches!(value, Value::Text(_)) => {
+        match label {
+            ALG if !matches!(value, Value::Integer(_) | Value::Text(_)) => {
                 return Err("header parameter: alg: require int / tstr type".into());
             }
             CRIT if !protected => return not_allowed("crit"),
@@ -199,12 +189,12 @@ fn validate_parameters(h: &Header, protected: bool) -> Result<(), String> {
             }
             TYPE => check_media_type(value, "type")?,
             CONTENT_TYPE => check_media_type(value, "content type")?,
-            KID if !matches!(value, Value::Bytes(_)) => {
+            KID if !is_bytes(value) => {
                 return Err("header parameter: kid: require bstr type".into());
             }
             IV | PARTIAL_IV => {
-                let name = if *label == IV { "IV" } else { "Partial IV" };
-                if !matches!(value, Value::Bytes(_)) {
+                let name = if label == IV { "IV" } else { "Partial IV" };
+                if !is_bytes(value) {
                     return Err(format!("header parameter: {name}: require bstr type"));
                 }
                 if has(IV) && has(PARTIAL_IV) {
@@ -216,7 +206,7 @@ fn validate_parameters(h: &Header, protected: bool) -> Result<(), String> {
             }
             COUNTER_SIGNATURE if protected => return not_allowed("counter signature"),
             COUNTER_SIGNATURE0 if protected => return not_allowed("countersignature0"),
-            COUNTER_SIGNATURE0 if !matches!(value, Value::Bytes(_)) => {
+            COUNTER_SIGNATURE0 if !is_bytes(value) => {
                 return Err("header parameter: countersignature0: require bstr type".into());
             }
             COUNTER_SIGNATURE_V2 if protected => {
@@ -225,7 +215,7 @@ fn validate_parameters(h: &Header, protected: bool) -> Result<(), String> {
             COUNTER_SIGNATURE0_V2 if protected => {
                 return not_allowed("Countersignature0 version 2");
             }
-            COUNTER_SIGNATURE0_V2 if !matches!(value, Value::Bytes(_)) => {
+            COUNTER_SIGNATURE0_V2 if !is_bytes(value) => {
                 return Err(
                     "header parameter: Countersignature0 version 2: require bstr type".into(),
                 );

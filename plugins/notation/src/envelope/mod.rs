@@ -12,6 +12,7 @@
 //!   match, payload content type.
 //! - [`Envelope::verify_integrity`] does the signature and key checks on a parsed envelope.
 
+mod cbor_strict;
 mod cose;
 mod cose_headers;
 pub mod golang;
@@ -22,8 +23,6 @@ mod plugin;
 mod pss;
 #[cfg(feature = "signer")]
 pub mod sign;
-
-pub mod cbor;
 
 use std::fmt;
 

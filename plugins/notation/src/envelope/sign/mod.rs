@@ -5,8 +5,8 @@
 //! keys, HTML escaping, payload numbers as float64), `crit` lists the scheme, the critical
 //! extended attributes, then `authenticSigningTime` and `expiry`; the envelope members are
 //! `payload, protected, header{timestampSignature, x5c, signingAgent}, signature`.
-//! COSE: canonical CBOR, times as tag 1 over whole seconds, `crit` lists the scheme,
-//! `authenticSigningTime`, `expiry`, then the critical extended attributes.
+//! COSE: the `cose` submodule, which builds them through coset (one exception to the
+//! byte-for-byte claim is noted there).
 //! RFC 3161 timestamping is the caller's: either a token to embed as is, or a timestamper
 //! called with the signature bytes (what the TSA must countersign) before the envelope is built.
 
@@ -14,13 +14,14 @@ use ring::rand::SystemRandom;
 use ring::signature::{self as rs, EcdsaKeyPair, RsaKeyPair};
 use time::OffsetDateTime;
 
-use super::cbor::{self, Value};
 use super::golang::base64::{Alphabet, encode as b64};
 use super::golang::json::{self as gojson, Json, Mode};
 use super::golang::marshal::{GoValue, marshal, quote_into};
 use super::golang::time::format_rfc3339_nano;
 use super::{EnvelopeError, MEDIA_TYPE_COSE, MEDIA_TYPE_JWS, MEDIA_TYPE_PAYLOAD_V1, SigningScheme};
 use crate::crypto::SignatureAlgorithm;
+
+mod cose;
 
 /// Asks a TSA to countersign a signature: takes the signature bytes, returns the RFC 3161
 /// token (DER `ContentInfo`) or why it could not.
@@ -295,91 +296,6 @@ impl Signer {
         out.push('}');
         Ok(out.into_bytes())
     }
-
-    /// The COSE protected header bytes notation writes for `request` (exposed so fixtures can
-    /// be compared with the conformance vectors).
-    pub fn cose_protected_header(&self, request: &SignRequest) -> Result<Vec<u8>, EnvelopeError> {
-        let (signing_time, expiry) = validate(request)?;
-        let text = |s: &str| Value::Text(s.to_string());
-        let mut crit = vec![text("io.cncf.notary.signingScheme")];
-        let (time_label, crit_time) = match request.signing_scheme {
-            SigningScheme::X509 => ("io.cncf.notary.signingTime", false),
-            SigningScheme::X509SigningAuthority => ("io.cncf.notary.authenticSigningTime", true),
-        };
-        if crit_time {
-            crit.push(text(time_label));
-        }
-        let mut map = vec![
-            (Value::Int(1), Value::Int(self.algorithm.cose_id())),
-            (
-                text("io.cncf.notary.signingScheme"),
-                text(request.signing_scheme.as_str()),
-            ),
-            (text(time_label), Value::Time(Some(signing_time), 1)),
-        ];
-        if let Some(expiry) = expiry {
-            crit.push(text("io.cncf.notary.expiry"));
-            map.push((text("io.cncf.notary.expiry"), Value::Time(Some(expiry), 1)));
-        }
-        map.push((Value::Int(3), text(&request.payload_content_type)));
-        for (name, value, critical) in &request.extended_attributes {
-            if map.iter().any(|(k, _)| *k == text(name)) {
-                return Err(request_error(format!(
-                    "{name:?} already exists in the protected header"
-                )));
-            }
-            if *critical {
-                crit.push(text(name));
-            }
-            map.push((text(name), to_cbor(value)));
-        }
-        map.push((Value::Int(2), Value::Array(crit)));
-        let mut content = Vec::new();
-        cbor::encode(&mut content, &Value::Map(map));
-        // go-cose validates the header as it marshals it; reuse its reader for the same errors.
-        let mut item = Vec::new();
-        cbor::encode(&mut item, &Value::Bytes(content.clone()));
-        super::cose_headers::decode_protected(&item).map_err(request_error)?;
-        Ok(content)
-    }
-
-    fn cose(
-        &self,
-        request: &SignRequest,
-        timestamper: Option<Timestamper>,
-    ) -> Result<Vec<u8>, EnvelopeError> {
-        let protected = self.cose_protected_header(request)?;
-        let tbs = super::cose::sig_structure(&protected, &request.payload);
-        let signature = self.sign_message(&tbs)?;
-        let token = timestamp_token(request, timestamper, &signature)?;
-        let certs = self
-            .certificate_chain
-            .iter()
-            .map(|c| Value::Bytes(c.clone()))
-            .collect();
-        let mut unprotected = vec![(Value::Int(33), Value::Array(certs))];
-        if let Some(agent) = request.signing_agent.as_ref().filter(|a| !a.is_empty()) {
-            unprotected.push((
-                Value::Text("io.cncf.notary.signingAgent".into()),
-                Value::Text(agent.clone()),
-            ));
-        }
-        if let Some(token) = token.filter(|t| !t.is_empty()) {
-            let label = Value::Text("io.cncf.notary.timestampSignature".into());
-            unprotected.push((label, Value::Bytes(token)));
-        }
-        let mut out = vec![0xd2];
-        cbor::encode(
-            &mut out,
-            &Value::Array(vec![
-                Value::Bytes(protected),
-                Value::Map(unprotected),
-                Value::Bytes(request.payload.clone()),
-                Value::Bytes(signature),
-            ]),
-        );
-        Ok(out)
-    }
 }
 
 /// The token to embed: the timestamper's over `signature`, else the request's own.
@@ -412,24 +328,4 @@ fn validate(
         ));
     }
     Ok((signing_time, expiry))
-}
-
-/// An attribute value as Go's CBOR encoder writes the equivalent Go value.
-fn to_cbor(value: &serde_json::Value) -> Value {
-    match value {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Value::Int(i),
-            (None, Some(f)) => Value::Float(f),
-            (None, None) => Value::Null,
-        },
-        serde_json::Value::String(s) => Value::Text(s.clone()),
-        serde_json::Value::Array(items) => Value::Array(items.iter().map(to_cbor).collect()),
-        serde_json::Value::Object(map) => Value::Map(
-            map.iter()
-                .map(|(k, v)| (Value::Text(k.clone()), to_cbor(v)))
-                .collect(),
-        ),
-    }
 }

@@ -157,37 +157,48 @@ impl Checker {
             signing_time,
         };
         let last = certs.len() - 1;
+        let check = |i: usize| {
+            let issuer = Issuer {
+                cert: certs[i + 1].clone(),
+                der: &chain[i + 1],
+                subject: subjects[i + 1].clone(),
+            };
+            let mut log = Vec::new();
+            let result = check_cert(&ctx, &certs[i], &issuer, &mut log);
+            (result, log)
+        };
         // notation checks the certificates concurrently; so does this, so that a slow server
-        // for one certificate does not eat the others' time before the deadline.
-        let outcomes: Vec<(CertResult, Vec<String>)> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..last)
-                .map(|i| {
-                    let (ctx, cert) = (&ctx, &certs[i]);
-                    let issuer = Issuer {
-                        cert: certs[i + 1].clone(),
-                        der: &chain[i + 1],
-                        subject: subjects[i + 1].clone(),
-                    };
-                    scope.spawn(move || {
-                        let mut log = Vec::new();
-                        let result = check_cert(ctx, cert, &issuer, &mut log);
-                        (result, log)
+        // for one certificate does not eat the others' time before the deadline. With at most
+        // one certificate to ask a server about there is nothing to overlap, and threads
+        // would cost more than the check itself.
+        let networked = certs[..last]
+            .iter()
+            .filter(|cert| has_revocation_endpoint(cert))
+            .count();
+        let outcomes: Vec<(CertResult, Vec<String>)> = if networked <= 1 {
+            (0..last).map(check).collect()
+        } else {
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..last)
+                    .map(|i| {
+                        let check = &check;
+                        scope.spawn(move || check(i))
                     })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|worker| {
-                    worker.join().unwrap_or_else(|_| {
-                        let status = CertStatus::Unknown("revocation check panicked".into());
-                        (
-                            CertResult::new(status, Method::None, Vec::new()),
-                            Vec::new(),
-                        )
+                    .collect();
+                workers
+                    .into_iter()
+                    .map(|worker| {
+                        worker.join().unwrap_or_else(|_| {
+                            let status = CertStatus::Unknown("revocation check panicked".into());
+                            (
+                                CertResult::new(status, Method::None, Vec::new()),
+                                Vec::new(),
+                            )
+                        })
                     })
-                })
-                .collect()
-        });
+                    .collect()
+            })
+        };
         let mut results = Vec::with_capacity(certs.len());
         let mut details = Vec::new();
         for (result, log) in outcomes {
@@ -243,6 +254,12 @@ fn check_cert(
         return crl::check(ctx, cert, issuer, &crl_urls, log);
     }
     CertResult::non_revocable()
+}
+
+/// Whether checking `cert` may involve a server (an OCSP responder or a CRL distribution
+/// point; a malformed distribution point counts, its check fails without the network).
+fn has_revocation_endpoint(cert: &X509Certificate<'_>) -> bool {
+    !ocsp_urls(cert).is_empty() || crl_urls(cert).map_or(true, |urls| !urls.is_empty())
 }
 
 /// Go's `cert.OCSPServer`: URIs of the AIA entries whose method is OCSP.

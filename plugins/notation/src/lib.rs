@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod crypto;
+mod der;
 pub mod envelope;
 pub mod revocation;
 pub mod timestamp;

@@ -12,7 +12,8 @@ use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 
 use super::http::{self, FetchError, Request};
-use super::{CertResult, CertStatus, Ctx, Issuer, Method, ServerResult, asn1, go_time, sig};
+use super::{CertResult, CertStatus, Ctx, Issuer, Method, ServerResult, go_time, sig};
+use crate::der;
 
 const OID_FRESHEST_CRL: &str = "2.5.29.46";
 const OID_ISSUING_DISTRIBUTION_POINT: &str = "2.5.29.28";
@@ -47,19 +48,19 @@ pub(crate) fn parse_crl(der: &[u8]) -> Result<CertificateRevocationList<'_>, Str
 pub fn distribution_point_urls(value: &[u8]) -> Result<Vec<String>, String> {
     let points_error = || "x509: invalid CRL distribution points".to_string();
     let point_error = || "x509: invalid CRL distribution point".to_string();
-    let (points, _) = asn1::expect(value, asn1::TAG_SEQUENCE).ok_or_else(points_error)?;
+    let (points, _) = der::expect(value, der::TAG_SEQUENCE).ok_or_else(points_error)?;
     let mut urls = Vec::new();
     let mut rest = points.content;
     while !rest.is_empty() {
-        let (point, after) = asn1::expect(rest, asn1::TAG_SEQUENCE).ok_or_else(point_error)?;
+        let (point, after) = der::expect(rest, der::TAG_SEQUENCE).ok_or_else(point_error)?;
         rest = after;
-        let (name, _) = asn1::optional(point.content, 0xa0).map_err(|()| point_error())?;
+        let (name, _) = der::optional(point.content, 0xa0).map_err(|()| point_error())?;
         let Some(name) = name else { continue };
         // fullName [0]; nameRelativeToCRLIssuer [1] is refused, as in Go.
-        let (full_name, _) = asn1::expect(name.content, 0xa0).ok_or_else(point_error)?;
+        let (full_name, _) = der::expect(name.content, 0xa0).ok_or_else(point_error)?;
         let mut names = full_name.content;
         while names.first() == Some(&0x86) {
-            let (uri, after) = asn1::read(names).ok_or_else(point_error)?;
+            let (uri, after) = der::read(names).ok_or_else(point_error)?;
             urls.push(String::from_utf8_lossy(uri.content).into_owned());
             names = after;
         }
@@ -255,8 +256,8 @@ fn validate(
     }
     let ext = find_extension(delta.extensions(), OID_DELTA_CRL_INDICATOR)
         .ok_or("delta CRL indicator extension is not found")?;
-    let minimum = asn1::expect(ext.value, asn1::TAG_INTEGER)
-        .map(|(int, _)| BigUint::from_bytes_be(asn1::unsigned_be(int.content)))
+    let minimum = der::expect(ext.value, der::TAG_INTEGER)
+        .map(|(int, _)| BigUint::from_bytes_be(der::unsigned_be(int.content)))
         .ok_or("failed to parse delta CRL indicator extension")?;
     if &minimum > base_number {
         return Err(format!(
@@ -366,13 +367,13 @@ fn invalidity_date(
     for ext in extensions {
         let oid = ext.oid.to_id_string();
         if oid == OID_INVALIDITY_DATE {
-            let (tlv, rest) = asn1::read(ext.value)
+            let (tlv, rest) = der::read(ext.value)
                 .ok_or("failed to parse invalidity date: asn1: syntax error")?;
             if !rest.is_empty() {
                 return Err("invalid invalidity date extension: trailing data".into());
             }
             date = Some(
-                asn1::generalized_time(&tlv)
+                der::generalized_time(&tlv)
                     .ok_or("failed to parse invalidity date: asn1: structure error")?,
             );
         } else if ext.critical {

@@ -13,7 +13,6 @@
 //! - `cache`: the CRL file cache, in notation-go's format;
 //! - `http`: fetches bounded by a timeout, the check's deadline and a size cap.
 
-mod asn1;
 mod cache;
 pub mod crl;
 mod http;

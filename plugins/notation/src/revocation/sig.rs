@@ -6,8 +6,8 @@ use ring::signature::{self as rs, UnparsedPublicKey};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
 
-use super::asn1;
 use crate::crypto::{self, CryptoError, HashAlg, SignatureAlgorithm};
+use crate::der;
 
 const UNIMPLEMENTED: &str = "x509: cannot verify signature: algorithm unimplemented";
 const KEY_USAGE_CRL_SIGN: u16 = 1 << 6;
@@ -113,14 +113,14 @@ pub(crate) fn check_cert_signed_by(
 fn pss_algorithm(params: &[u8]) -> Option<SignatureAlgorithm> {
     let mut hash = None;
     let mut salt = 20u64;
-    for field in asn1::elements(params)? {
-        let (inner, _) = asn1::read(field.content)?;
+    for field in der::elements(params)? {
+        let (inner, _) = der::read(field.content)?;
         match field.tag {
             0xa0 => {
-                let (oid, _) = asn1::expect(inner.content, asn1::TAG_OID)?;
-                hash = Some(asn1::oid_string(oid.content));
+                let (oid, _) = der::expect(inner.content, der::TAG_OID)?;
+                hash = Some(der::oid_string(oid.content));
             }
-            0xa2 if inner.tag == asn1::TAG_INTEGER && inner.content.len() <= 8 => {
+            0xa2 if inner.tag == der::TAG_INTEGER && inner.content.len() <= 8 => {
                 salt = inner
                     .content
                     .iter()

@@ -9,7 +9,8 @@ use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::FromDer;
 
 use super::signature::{PublicKey, SigAlg};
-use super::{X509Error, der, goformat};
+use super::{X509Error, goformat};
+use crate::der;
 
 const OID_KEY_USAGE: &str = "2.5.29.15";
 const OID_BASIC_CONSTRAINTS: &str = "2.5.29.19";
@@ -215,7 +216,7 @@ impl<'a> Cert<'a> {
 /// The TBSCertificate element of a certificate's DER (x509-parser keeps it private).
 fn tbs_der(raw: &[u8]) -> Option<&[u8]> {
     let content = der::read_single(raw, der::TAG_SEQUENCE)?;
-    der::read_tlv(content).map(|(tbs, _)| tbs.raw)
+    der::read(content).map(|(tbs, _)| tbs.raw)
 }
 
 /// Extensions whose malformation Go reports at parse time and notation's rules read.

@@ -5,7 +5,7 @@
 use time::OffsetDateTime;
 use x509_parser::x509::X509Name;
 
-use super::der;
+use crate::der;
 
 /// The attribute types Go parses into named `pkix.Name` fields, with their short names, in the
 /// order `Name.ToRDNSequence` emits them (the string reverses that order).

@@ -13,7 +13,6 @@
 
 mod cert;
 mod chain;
-mod der;
 mod goformat;
 mod pem;
 mod ratify;

@@ -4,7 +4,7 @@
 
 use x509_parser::x509::AlgorithmIdentifier;
 
-use super::der;
+use crate::der;
 
 const OID_ED25519: &str = "1.3.101.112";
 const OID_PSS: &str = "1.2.840.113549.1.1.10";
@@ -123,7 +123,7 @@ fn pss(params: &[u8]) -> SigAlg {
     };
     let (mut hash, mut mgf, mut salt, mut trailer) = (None, None, 20u64, 1u64);
     for field in fields {
-        let Some((inner, [])) = der::read_tlv(field.content) else {
+        let Some((inner, [])) = der::read(field.content) else {
             return SigAlg::Unknown;
         };
         match field.tag {
@@ -160,11 +160,11 @@ fn pss(params: &[u8]) -> SigAlg {
 /// An AlgorithmIdentifier: dotted OID and the raw parameters element, if any.
 fn algorithm(raw: &[u8]) -> Option<(String, Option<&[u8]>)> {
     let content = der::read_single(raw, der::TAG_SEQUENCE)?;
-    let (oid, rest) = der::read_tlv(content)?;
+    let (oid, rest) = der::read(content)?;
     if oid.tag != der::TAG_OID {
         return None;
     }
-    let params = match der::read_tlv(rest) {
+    let params = match der::read(rest) {
         None if rest.is_empty() => None,
         Some((p, [])) => Some(p.raw),
         _ => return None,

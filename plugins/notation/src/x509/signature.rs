@@ -16,9 +16,9 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use webpki::ring as algs;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
-use super::der;
 use super::sigalg::Hash;
 pub(crate) use super::sigalg::SigAlg;
+use crate::der;
 
 /// Named curves Go's parser accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,8 @@ use ring::digest::{SHA1_FOR_LEGACY_USE_ONLY, digest};
 use x509_parser::certificate::X509Certificate;
 
 use super::http::{self, FetchError, Request};
-use super::{CertResult, CertStatus, Ctx, Issuer, Method, ServerResult, asn1};
+use super::{CertResult, CertStatus, Ctx, Issuer, Method, ServerResult};
+use crate::der;
 
 mod response;
 
@@ -94,20 +95,20 @@ fn build_request(
     let sha1 = |data: &[u8]| digest(&SHA1_FOR_LEGACY_USE_ONLY, data).as_ref().to_vec();
     let name_hash = sha1(issuer.subject().as_raw());
     let key_hash = sha1(&issuer.public_key().subject_public_key.data);
-    let algorithm = asn1::sequence(&[
-        &asn1::encode(asn1::TAG_OID, &OID_SHA1),
-        &asn1::encode(asn1::TAG_NULL, &[]),
+    let algorithm = der::sequence(&[
+        &der::encode(der::TAG_OID, &OID_SHA1),
+        &der::encode(der::TAG_NULL, &[]),
     ]);
-    let cert_id = asn1::sequence(&[
+    let cert_id = der::sequence(&[
         &algorithm,
-        &asn1::encode(asn1::TAG_OCTET_STRING, &name_hash),
-        &asn1::encode(asn1::TAG_OCTET_STRING, &key_hash),
-        &asn1::encode(asn1::TAG_INTEGER, cert.tbs_certificate.raw_serial()),
+        &der::encode(der::TAG_OCTET_STRING, &name_hash),
+        &der::encode(der::TAG_OCTET_STRING, &key_hash),
+        &der::encode(der::TAG_INTEGER, cert.tbs_certificate.raw_serial()),
     ]);
-    let request = asn1::sequence(&[&cert_id]);
-    let request_list = asn1::sequence(&[&request]);
-    let tbs_request = asn1::sequence(&[&request_list]);
-    Ok(asn1::sequence(&[&tbs_request]))
+    let request = der::sequence(&[&cert_id]);
+    let request_list = der::sequence(&[&request]);
+    let tbs_request = der::sequence(&[&request_list]);
+    Ok(der::sequence(&[&tbs_request]))
 }
 
 /// GET `<server>/<url-escaped base64>` when that stays under 255 characters (RFC 6960 A.1,

@@ -6,8 +6,9 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::AlgorithmIdentifier;
 
-use super::super::{Issuer, asn1, sig};
+use super::super::{Issuer, sig};
 use super::generic;
+use crate::der;
 
 const OID_OCSP_BASIC: &str = "1.3.6.1.5.5.7.48.1.1";
 const OID_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
@@ -42,11 +43,11 @@ pub(super) fn parse_response(
     cert: &X509Certificate<'_>,
     issuer: &Issuer<'_>,
 ) -> Result<Response, String> {
-    let (outer, rest) = asn1::expect(body, asn1::TAG_SEQUENCE).ok_or_else(malformed)?;
+    let (outer, rest) = der::expect(body, der::TAG_SEQUENCE).ok_or_else(malformed)?;
     if !rest.is_empty() {
         return Err("trailing data in OCSP response".into());
     }
-    let (status, rest) = asn1::expect(outer.content, asn1::TAG_ENUMERATED).ok_or_else(malformed)?;
+    let (status, rest) = der::expect(outer.content, der::TAG_ENUMERATED).ok_or_else(malformed)?;
     match status.content {
         [0] => {}
         [1] => return Err(generic("OCSP malformed")),
@@ -61,21 +62,21 @@ pub(super) fn parse_response(
             ));
         }
     }
-    let basic = asn1::expect(rest, 0xa0)
-        .and_then(|(bytes, _)| asn1::expect(bytes.content, asn1::TAG_SEQUENCE))
-        .and_then(|(bytes, _)| asn1::elements(bytes.content));
+    let basic = der::expect(rest, 0xa0)
+        .and_then(|(bytes, _)| der::expect(bytes.content, der::TAG_SEQUENCE))
+        .and_then(|(bytes, _)| der::elements(bytes.content));
     let response = match basic.as_deref() {
         Some([kind, value])
-            if kind.tag == asn1::TAG_OID
-                && asn1::oid_string(kind.content) == OID_OCSP_BASIC
-                && value.tag == asn1::TAG_OCTET_STRING =>
+            if kind.tag == der::TAG_OID
+                && der::oid_string(kind.content) == OID_OCSP_BASIC
+                && value.tag == der::TAG_OCTET_STRING =>
         {
             value.content
         }
         _ => return Err("bad OCSP response type".into()),
     };
-    let (basic, _) = asn1::expect(response, asn1::TAG_SEQUENCE).ok_or_else(malformed)?;
-    let fields = asn1::elements(basic.content).ok_or_else(malformed)?;
+    let (basic, _) = der::expect(response, der::TAG_SEQUENCE).ok_or_else(malformed)?;
+    let fields = der::elements(basic.content).ok_or_else(malformed)?;
     let (tbs, alg, signature, certs) = match fields.as_slice() {
         [tbs, alg, sig] => (tbs, alg, sig, None),
         [tbs, alg, sig, certs] if certs.tag == 0xa0 => (tbs, alg, sig, Some(certs)),
@@ -83,12 +84,12 @@ pub(super) fn parse_response(
     };
     let (_, alg) = AlgorithmIdentifier::from_der(alg.raw).map_err(|_| malformed())?;
     let signature = match signature.content.split_first() {
-        Some((0, bits)) if signature.tag == asn1::TAG_BIT_STRING => bits,
+        Some((0, bits)) if signature.tag == der::TAG_BIT_STRING => bits,
         _ => return Err(malformed()),
     };
     let embedded = match certs {
-        Some(certs) => asn1::expect(certs.content, asn1::TAG_SEQUENCE)
-            .and_then(|(list, _)| asn1::elements(list.content))
+        Some(certs) => der::expect(certs.content, der::TAG_SEQUENCE)
+            .and_then(|(list, _)| der::elements(list.content))
             .ok_or_else(malformed)?,
         None => Vec::new(),
     };
@@ -98,7 +99,7 @@ pub(super) fn parse_response(
     let data = parse_response_data(tbs)?;
     let single = data
         .iter()
-        .find(|single| single.serial == asn1::unsigned_be(cert.tbs_certificate.raw_serial()))
+        .find(|single| single.serial == der::unsigned_be(cert.tbs_certificate.raw_serial()))
         .ok_or("no response matching the supplied certificate")?;
     verify_signer(&alg, tbs.raw, signature, embedded.first(), issuer)?;
     let mut invalidity_date = None;
@@ -108,9 +109,9 @@ pub(super) fn parse_response(
         }
         if ext.oid == OID_INVALIDITY_DATE {
             // Like notation-core-go, an unreadable invalidity date is ignored.
-            invalidity_date = asn1::read(ext.value)
+            invalidity_date = der::read(ext.value)
                 .filter(|(_, rest)| rest.is_empty())
-                .and_then(|(tlv, _)| asn1::generalized_time(&tlv));
+                .and_then(|(tlv, _)| der::generalized_time(&tlv));
         }
     }
     if !KNOWN_HASHES.contains(&single.hash_oid.as_str()) {
@@ -130,7 +131,7 @@ fn verify_signer(
     alg: &AlgorithmIdentifier<'_>,
     tbs: &[u8],
     signature: &[u8],
-    embedded: Option<&asn1::Tlv<'_>>,
+    embedded: Option<&der::Tlv<'_>>,
     issuer: &Issuer<'_>,
 ) -> Result<(), String> {
     let bad = |e: String| format!("bad OCSP signature: {e}");
@@ -182,8 +183,8 @@ impl Single<'_> {
 
 /// `ResponseData { [0] version?, responderID, producedAt, responses, [1] extensions? }` →
 /// the single responses.
-fn parse_response_data<'a>(tbs: &asn1::Tlv<'a>) -> Result<Vec<Single<'a>>, String> {
-    let mut fields = asn1::elements(tbs.content)
+fn parse_response_data<'a>(tbs: &der::Tlv<'a>) -> Result<Vec<Single<'a>>, String> {
+    let mut fields = der::elements(tbs.content)
         .ok_or_else(malformed)?
         .into_iter();
     let mut next = fields.next();
@@ -195,11 +196,11 @@ fn parse_response_data<'a>(tbs: &asn1::Tlv<'a>) -> Result<Vec<Single<'a>>, Strin
         _ => return Err("invalid responder id tag".into()),
     }
     let produced_at = fields.next().ok_or_else(malformed)?;
-    asn1::generalized_time(&produced_at).ok_or_else(malformed)?;
+    der::generalized_time(&produced_at).ok_or_else(malformed)?;
     let responses = fields
         .next()
-        .filter(|r| r.tag == asn1::TAG_SEQUENCE)
-        .and_then(|r| asn1::elements(r.content))
+        .filter(|r| r.tag == der::TAG_SEQUENCE)
+        .and_then(|r| der::elements(r.content))
         .ok_or_else(malformed)?;
     if responses.is_empty() {
         return Err("OCSP response contains bad number of responses".into());
@@ -208,33 +209,31 @@ fn parse_response_data<'a>(tbs: &asn1::Tlv<'a>) -> Result<Vec<Single<'a>>, Strin
 }
 
 /// `SingleResponse { certID, certStatus, thisUpdate, [0] nextUpdate?, [1] extensions? }`.
-fn parse_single<'a>(tlv: &asn1::Tlv<'a>) -> Result<Single<'a>, String> {
-    let fields = asn1::elements(tlv.content).ok_or_else(malformed)?;
+fn parse_single<'a>(tlv: &der::Tlv<'a>) -> Result<Single<'a>, String> {
+    let fields = der::elements(tlv.content).ok_or_else(malformed)?;
     let [cert_id, status, this_update, optional @ ..] = fields.as_slice() else {
         return Err(malformed());
     };
-    let id = asn1::elements(cert_id.content).ok_or_else(malformed)?;
+    let id = der::elements(cert_id.content).ok_or_else(malformed)?;
     let [alg, _, _, serial] = id.as_slice() else {
         return Err(malformed());
     };
-    let (hash, _) = asn1::expect(alg.content, asn1::TAG_OID).ok_or_else(malformed)?;
-    if !matches!(status.tag, 0x80 | 0xa1 | 0x82) || serial.tag != asn1::TAG_INTEGER {
+    let (hash, _) = der::expect(alg.content, der::TAG_OID).ok_or_else(malformed)?;
+    if !matches!(status.tag, 0x80 | 0xa1 | 0x82) || serial.tag != der::TAG_INTEGER {
         return Err(malformed());
     }
-    asn1::generalized_time(this_update).ok_or_else(malformed)?;
+    der::generalized_time(this_update).ok_or_else(malformed)?;
     let mut single = Single {
-        hash_oid: asn1::oid_string(hash.content),
-        serial: asn1::unsigned_be(serial.content),
+        hash_oid: der::oid_string(hash.content),
+        serial: der::unsigned_be(serial.content),
         status_tag: status.tag,
         next_update: None,
         extensions: Vec::new(),
     };
     for field in optional {
-        let (inner, _) = asn1::read(field.content).ok_or_else(malformed)?;
+        let (inner, _) = der::read(field.content).ok_or_else(malformed)?;
         match field.tag {
-            0xa0 => {
-                single.next_update = Some(asn1::generalized_time(&inner).ok_or_else(malformed)?)
-            }
+            0xa0 => single.next_update = Some(der::generalized_time(&inner).ok_or_else(malformed)?),
             0xa1 => single.extensions = parse_extensions(inner.content)?,
             _ => return Err(malformed()),
         }
@@ -244,20 +243,20 @@ fn parse_single<'a>(tlv: &asn1::Tlv<'a>) -> Result<Single<'a>, String> {
 
 fn parse_extensions(content: &[u8]) -> Result<Vec<Extension<'_>>, String> {
     let mut out = Vec::new();
-    for ext in asn1::elements(content).ok_or_else(malformed)? {
-        let parts = asn1::elements(ext.content).ok_or_else(malformed)?;
+    for ext in der::elements(content).ok_or_else(malformed)? {
+        let parts = der::elements(ext.content).ok_or_else(malformed)?;
         let (oid, critical, value) = match parts.as_slice() {
             [oid, value] => (oid, false, value),
-            [oid, flag, value] if flag.tag == asn1::TAG_BOOLEAN => {
+            [oid, flag, value] if flag.tag == der::TAG_BOOLEAN => {
                 (oid, flag.content.first().is_some_and(|&b| b != 0), value)
             }
             _ => return Err(malformed()),
         };
-        if oid.tag != asn1::TAG_OID || value.tag != asn1::TAG_OCTET_STRING {
+        if oid.tag != der::TAG_OID || value.tag != der::TAG_OCTET_STRING {
             return Err(malformed());
         }
         out.push(Extension {
-            oid: asn1::oid_string(oid.content),
+            oid: der::oid_string(oid.content),
             critical,
             value: value.content,
         });

@@ -1,9 +1,15 @@
-//! The little DER this module reads and writes by hand: OCSP requests and responses, CRL
-//! distribution points and a few extension values. x509-parser covers certificates and CRLs
-//! but has no OCSP, and Go's hand-written readers (`cryptobyte`) are what notation's error
-//! cases come from, so those readers are mirrored here rather than a full ASN.1 library.
+//! The little DER read and written by hand, for the structures where Go's view differs from
+//! what x509-parser summarises or that it does not cover: extended key usages in certificate
+//! order, RSA-PSS parameters and the RSA modulus size (x509); OCSP requests and responses, CRL
+//! distribution points and a few extension values (revocation). Go's hand-written readers
+//! (`cryptobyte`) are what notation's error cases come from, so they are mirrored here:
+//! definite, minimally encoded lengths only. (Timestamp tokens are BER and have their own
+//! reader in `timestamp`.)
+
+use std::borrow::Cow;
 
 use time::OffsetDateTime;
+use x509_parser::asn1_rs::Oid;
 use x509_parser::prelude::FromDer;
 use x509_parser::time::ASN1Time;
 
@@ -62,6 +68,14 @@ pub(crate) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     Some((element, &rest[len..]))
 }
 
+/// Reads `input` as exactly one element with the given tag, returning its contents.
+pub(crate) fn read_single(input: &[u8], tag: u8) -> Option<&[u8]> {
+    match read(input)? {
+        (tlv, []) if tlv.tag == tag => Some(tlv.content),
+        _ => None,
+    }
+}
+
 /// Reads an element that must carry `tag`.
 pub(crate) fn expect(input: &[u8], tag: u8) -> Option<(Tlv<'_>, &[u8])> {
     read(input).filter(|(tlv, _)| tlv.tag == tag)
@@ -87,27 +101,9 @@ pub(crate) fn elements(mut content: &[u8]) -> Option<Vec<Tlv<'_>>> {
     Some(out)
 }
 
-/// An OBJECT IDENTIFIER's content in dotted form.
+/// An OBJECT IDENTIFIER's content in dotted form ("1.3.6.1.5.5.7.3.3").
 pub(crate) fn oid_string(content: &[u8]) -> String {
-    let mut arcs: Vec<u64> = Vec::new();
-    let mut value = 0u64;
-    for (i, &b) in content.iter().enumerate() {
-        value = (value << 7) | u64::from(b & 0x7f);
-        if b & 0x80 == 0 {
-            if arcs.is_empty() && i < content.len() {
-                let first = (value / 40).min(2);
-                arcs.push(first);
-                arcs.push(value - first * 40);
-            } else {
-                arcs.push(value);
-            }
-            value = 0;
-        }
-    }
-    arcs.iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
+    Oid::new(Cow::Borrowed(content)).to_id_string()
 }
 
 /// A GeneralizedTime element (Go's `asn1` "generalized" parameter: UTCTime is refused).
@@ -121,18 +117,24 @@ pub(crate) fn generalized_time(tlv: &Tlv<'_>) -> Option<OffsetDateTime> {
     }
 }
 
+/// The DER length octets for `len`.
+pub(crate) fn encode_len(len: usize, out: &mut Vec<u8>) {
+    if len < 0x80 {
+        // Short form: a single octet (the value is below 0x80, so the cast is exact).
+        out.push(len as u8);
+        return;
+    }
+    let bytes = len.to_be_bytes();
+    let skip = bytes.iter().take_while(|&&b| b == 0).count();
+    let significant = &bytes[skip..];
+    out.push(0x80 | significant.len() as u8);
+    out.extend_from_slice(significant);
+}
+
 /// Encodes one element.
 pub(crate) fn encode(tag: u8, content: &[u8]) -> Vec<u8> {
-    let len = content.len();
     let mut out = vec![tag];
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
+    encode_len(content.len(), &mut out);
     out.extend_from_slice(content);
     out
 }
@@ -177,5 +179,28 @@ mod tests {
     fn oids() {
         assert_eq!(oid_string(&[0x2b, 0x0e, 0x03, 0x02, 0x1a]), "1.3.14.3.2.26");
         assert_eq!(oid_string(&[0x55, 0x1d, 0x2e]), "2.5.29.46");
+    }
+
+    #[test]
+    fn reads_nested_elements() {
+        // SEQUENCE { OID 1.3.6.1.5.5.7.3.3, NULL }
+        let der = [
+            0x30, 0x0c, 0x06, 0x08, 0x2b, 6, 1, 5, 5, 7, 3, 3, 0x05, 0x00,
+        ];
+        let content = read_single(&der, TAG_SEQUENCE).unwrap();
+        let parts = elements(content).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(oid_string(parts[0].content), "1.3.6.1.5.5.7.3.3");
+        assert_eq!(parts[1].tag, TAG_NULL);
+        assert!(read_single(&der[..5], TAG_SEQUENCE).is_none());
+    }
+
+    #[test]
+    fn encodes_long_lengths() {
+        let mut out = Vec::new();
+        encode_len(0x7f, &mut out);
+        encode_len(0x80, &mut out);
+        encode_len(0x1234, &mut out);
+        assert_eq!(out, [0x7f, 0x81, 0x80, 0x82, 0x12, 0x34]);
     }
 }

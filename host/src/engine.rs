@@ -184,10 +184,20 @@ fn store_kind(config: &Config, store: StoreChoice) -> Result<StoreKind> {
         (StoreChoice::OciLayout, Some(entry)) if entry.plugin == OCI_LAYOUT_PLUGIN => {
             StoreKind::Plugin(entry.plugin.clone(), entry.name.clone(), entry.raw.clone())
         }
-        (StoreChoice::OciLayout, _) => StoreKind::Plugin(
+        // The registry store's `cosignEnabled` carries over, so one config serves a registry
+        // and the same content as an OCI layout on disk.
+        (StoreChoice::OciLayout, entry) => StoreKind::Plugin(
             OCI_LAYOUT_PLUGIN.into(),
             OCI_LAYOUT_PLUGIN.into(),
-            json!({ "name": OCI_LAYOUT_PLUGIN }),
+            json!({
+                "name": OCI_LAYOUT_PLUGIN,
+                "cosignEnabled": entry
+                    .as_ref()
+                    .filter(|e| e.plugin == REGISTRY_STORE)
+                    .and_then(|e| e.raw.get("cosignEnabled"))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+            }),
         ),
         (StoreChoice::FromConfig, Some(entry)) if entry.plugin == REGISTRY_STORE => {
             StoreKind::Registry(RegistryConfig::from_entry(&entry.raw)?)

@@ -218,3 +218,44 @@ fn plugin_check_fails_broken_plugins_and_says_why() {
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(run.stdout.contains("not a protocol message"), "{run:?}");
 }
+
+#[test]
+fn a_layout_lists_cosign_sig_tags_when_the_store_config_enables_them() {
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let layout = cosign_layout(work.path());
+    let subject = format!("{}:v1", layout.display());
+    let discover = |cosign: bool| {
+        let config = support::write_config(
+            home.path(),
+            &serde_json::json!({"store": {"version": "1.0.0", "plugins": [
+                {"name": "oras", "cosignEnabled": cosign}
+            ]}}),
+        );
+        let config = config.display().to_string();
+        ratify(
+            &[
+                "discover",
+                "--oci-layout",
+                "--flat",
+                "-s",
+                &subject,
+                "-c",
+                &config,
+            ],
+            home.path(),
+            LIMIT,
+        )
+    };
+    let sig = "[application/vnd.dev.cosign.artifact.sig.v1+json]";
+    let with = discover(true);
+    assert_eq!(with.code, Some(0), "{with:?}");
+    assert_eq!(
+        with.stdout.lines().filter(|l| l.ends_with(sig)).count(),
+        1,
+        "{with:?}"
+    );
+    let without = discover(false);
+    assert_eq!(without.code, Some(0), "{without:?}");
+    assert!(!without.stdout.contains(sig), "{without:?}");
+}

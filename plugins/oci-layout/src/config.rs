@@ -17,6 +17,9 @@ pub struct OciLayoutConfig {
     pub max_manifest_bytes: u64,
     /// Referrers per page (`pageSize`).
     pub page_size: usize,
+    /// List manifests tagged `sha256-<hex>.sig` as cosign signatures of that digest
+    /// (`cosignEnabled`, as Ratify's registry store).
+    pub cosign_enabled: bool,
 }
 
 impl Default for OciLayoutConfig {
@@ -24,6 +27,7 @@ impl Default for OciLayoutConfig {
         Self {
             max_manifest_bytes: DEFAULT_MAX_MANIFEST_BYTES,
             page_size: DEFAULT_PAGE_SIZE,
+            cosign_enabled: false,
         }
     }
 }
@@ -48,6 +52,15 @@ impl OciLayoutConfig {
                 return Err(WireError::config(format!(
                     "store {name}: maxManifestBytes {} is above the {DEFAULT_MAX_MANIFEST_BYTES}-byte limit",
                     parsed.max_manifest_bytes
+                )));
+            }
+        }
+        match object.get("cosignEnabled") {
+            None | Some(Value::Null) => {}
+            Some(Value::Bool(enabled)) => parsed.cosign_enabled = *enabled,
+            Some(other) => {
+                return Err(WireError::config(format!(
+                    "store {name}: cosignEnabled must be true or false, not {other}"
                 )));
             }
         }

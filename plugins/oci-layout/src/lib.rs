@@ -76,9 +76,13 @@ impl Store for OciLayoutStore {
         let parsed = Reference::parse(&subject.reference)?;
         let digest = request_digest(&subject.descriptor.digest)?;
         let layout = self.layouts.get(&parsed.path)?;
-        layout
-            .graph()?
-            .page(&digest, artifact_types, page_token, config.page_size)
+        layout.graph()?.page(
+            &digest,
+            artifact_types,
+            page_token,
+            config.page_size,
+            config.cosign_enabled,
+        )
     }
 
     fn get_manifest(

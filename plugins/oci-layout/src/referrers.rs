@@ -18,10 +18,17 @@ use crate::digest::Digest;
 use crate::errors;
 use crate::layout::{Layout, REF_NAME, media_type_of};
 
+/// The artifact type cosign signature manifests are listed under (as Ratify's registry store
+/// lists the `.sig` tag it finds).
+pub const COSIGN_SIGNATURE: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
+
 /// Referrer descriptors by subject digest, each set keyed (and so sorted) by referrer digest.
 #[derive(Debug, Default)]
 pub(crate) struct Graph {
     by_subject: HashMap<String, BTreeMap<String, Descriptor>>,
+    /// Manifests tagged `<alg>-<hex>.sig` (cosign's tag scheme, which has no `subject`), by the
+    /// digest the tag names; listed only for configs with `cosignEnabled`.
+    cosign: HashMap<String, BTreeMap<String, Descriptor>>,
 }
 
 impl Graph {
@@ -30,6 +37,7 @@ impl Graph {
         let mut graph = Graph::default();
         graph.walk(layout)?;
         graph.add_tag_schema(layout)?;
+        graph.add_cosign_tags(layout)?;
         Ok(graph)
     }
 
@@ -116,13 +124,40 @@ impl Graph {
         Ok(())
     }
 
-    /// One page of the referrers of `subject`, filtered by artifact type when any are given.
+    fn add_cosign_tags(&mut self, layout: &Layout) -> Result<(), WireError> {
+        for entry in &layout.index {
+            let Some(subject) = entry
+                .annotations
+                .get(REF_NAME)
+                .and_then(|tag| tag.strip_suffix(".sig"))
+                .and_then(referrers_tag_subject)
+            else {
+                continue;
+            };
+            if is_index_media_type(&entry.media_type) || !is_manifest_media_type(&entry.media_type)
+            {
+                continue;
+            }
+            let digest = parse_listed(layout, &entry.digest)?;
+            let mut referrer = Descriptor::new(&entry.media_type, digest.to_string(), entry.size);
+            referrer.artifact_type = Some(COSIGN_SIGNATURE.to_string());
+            self.cosign
+                .entry(subject.to_string())
+                .or_default()
+                .insert(referrer.digest.clone(), referrer);
+        }
+        Ok(())
+    }
+
+    /// One page of the referrers of `subject`, filtered by artifact type when any are given;
+    /// with `cosign`, cosign's `.sig` tag for it is listed too.
     pub fn page(
         &self,
         subject: &Digest,
         artifact_types: &[String],
         page_token: Option<&str>,
         page_size: usize,
+        cosign: bool,
     ) -> Result<ReferrersPage, WireError> {
         let start = match page_token {
             None => 0,
@@ -141,11 +176,19 @@ impl Graph {
                     )
                 })?,
         };
+        let key = subject.to_string();
+        let tagged = self.cosign.get(&key).filter(|_| cosign);
         let matching: Vec<&Descriptor> = self
             .by_subject
-            .get(&subject.to_string())
+            .get(&key)
             .into_iter()
+            .chain(tagged)
             .flat_map(BTreeMap::values)
+            // A `.sig` manifest that also names its subject is listed once.
+            .filter({
+                let mut seen = HashSet::new();
+                move |d| seen.insert(d.digest.as_str())
+            })
             .filter(|d| {
                 artifact_types.is_empty()
                     || d.artifact_type

@@ -1,0 +1,3 @@
+fn main() {
+    ratify_plugin_sdk::verifier::run(ratify_cosign::CosignVerifier)
+}

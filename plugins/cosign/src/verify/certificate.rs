@@ -1,0 +1,85 @@
+//! Keyless: the signing certificate, checked as cosign checks a Fulcio (or bring-your-own PKI)
+//! certificate, at the time the transparency log vouches for (or now, without a log): valid
+//! then, issued through a certificate authority that was itself valid then, its embedded SCTs
+//! from known CT logs, and issued to the identity the policy names.
+
+use serde_json::{Value, json};
+
+use crate::config::Keyless;
+use crate::fulcio::chain::{valid_at, verify_chain};
+use crate::fulcio::identity::CertificateIdentity;
+use crate::fulcio::sct::{CtLog, verify_embedded_scts};
+use crate::keys::PublicKey;
+use crate::trustroot::TransparencyLog;
+
+/// A certificate that passed: its key, and who it was issued to (for the report).
+pub struct Certified {
+    /// The key that must have made the signature.
+    pub key: PublicKey,
+    /// `{"subjects": [...], "issuer": ...}`.
+    pub identity: Value,
+}
+
+/// Checks `leaf` (DER) with the `carried` certificates (the signature's own chain, which may
+/// end with the root) as candidate intermediates, at unix time `at`.
+pub fn verify(
+    keyless: &Keyless,
+    ct_logs: &[TransparencyLog],
+    leaf: &[u8],
+    carried: &[Vec<u8>],
+    at: i64,
+) -> Result<Certified, String> {
+    valid_at(leaf, at)?;
+    let mut failure = None;
+    let mut chain = None;
+    for authority in keyless
+        .authorities
+        .iter()
+        .filter(|ca| ca.valid_for.contains(at))
+    {
+        let Some((root, own)) = authority.chain.split_last() else {
+            continue;
+        };
+        let mut intermediates = carried.to_vec();
+        intermediates.extend(keyless.intermediates.iter().cloned());
+        intermediates.extend(own.iter().cloned());
+        match verify_chain(leaf, &intermediates, std::slice::from_ref(root), at) {
+            Ok(built) => {
+                chain = Some(built);
+                break;
+            }
+            Err(e) => failure = Some(e),
+        }
+    }
+    let chain = chain.ok_or_else(|| {
+        format!(
+            "cert verification failed: {}",
+            failure.unwrap_or_else(|| {
+                "no configured certificate authority was valid at the signing time".into()
+            })
+        )
+    })?;
+    if keyless.ct_log_verify {
+        let issuer = chain
+            .get(1)
+            .ok_or("the certificate's chain has no issuer to check its SCTs against")?;
+        let logs: Vec<CtLog> = ct_logs
+            .iter()
+            .map(|log| CtLog {
+                log_id: log.log_id,
+                key: log.key.clone(),
+                valid_from: log.valid_for.start,
+                valid_until: log.valid_for.end,
+            })
+            .collect();
+        verify_embedded_scts(leaf, issuer, &logs)?;
+    }
+    let identity = CertificateIdentity::from_certificate(leaf)?;
+    if let Some(policy) = &keyless.identity {
+        policy.check(&identity)?;
+    }
+    Ok(Certified {
+        key: PublicKey::from_certificate(leaf)?,
+        identity: json!({"subjects": identity.sans, "issuer": identity.issuer}),
+    })
+}

@@ -6,7 +6,8 @@
 //! ctLogVerify}, tLogVerify, rekorURL}]`. Ours, at the top level or per policy: `trustedRoot`
 //! (a Sigstore `trusted_root.json`: Fulcio CAs, Rekor and CT log keys), `rekorPublicKeys` and
 //! `ctLogPublicKeys` (PEM files, as cosign's `SIGSTORE_REKOR_PUBLIC_KEY` /
-//! `SIGSTORE_CT_LOG_PUBLIC_KEY_FILE`), `requiredPredicateTypes`; in `keyless`: `caRoots` and
+//! `SIGSTORE_CT_LOG_PUBLIC_KEY_FILE`), `requiredPredicateTypes`, `signedIdentity`
+//! (containers/image's rule for the signed docker-reference); in `keyless`: `caRoots` and
 //! `caIntermediates` (PEM files, cosign's `--ca-roots`/`--ca-intermediates`, for
 //! bring-your-own PKI). Top level only: `maxSignatures` (default 100), `maxLayerBytes`
 //! (default 32 MiB).
@@ -22,6 +23,7 @@ use serde_json::{Map, Value};
 use crate::fulcio::identity::{IdentityPolicy, Matcher};
 use crate::keys::PublicKey;
 use crate::policy::{self, Scope};
+use crate::signed_identity::SignedIdentity;
 use crate::trustroot::{CertificateAuthority, TimeRange, TransparencyLog, TrustedRoot};
 
 /// Signatures and attestations evaluated per referrer, unless configured.
@@ -72,6 +74,8 @@ pub struct TrustPolicy {
     pub ct_logs: Vec<TransparencyLog>,
     /// Attestation predicate types the subject must carry, verified.
     pub required_predicate_types: Vec<String>,
+    /// containers/image's rule for the payload's docker-reference, when the policy sets one.
+    pub signed_identity: Option<SignedIdentity>,
     /// Legacy mode: the payload claims are checked (as Ratify's legacy mode does) and keyless
     /// accepts any identity the CAs certify.
     pub legacy: bool,
@@ -104,6 +108,7 @@ struct Material {
     rekor_keys: Vec<PathBuf>,
     ct_keys: Vec<PathBuf>,
     required_predicate_types: Vec<String>,
+    signed_identity: Option<SignedIdentity>,
 }
 
 fn config_error(message: impl Into<String>) -> WireError {
@@ -419,6 +424,7 @@ fn build(
         rekor_logs,
         ct_logs,
         required_predicate_types: material.required_predicate_types.clone(),
+        signed_identity: material.signed_identity.clone(),
         legacy,
     })
 }
@@ -429,6 +435,9 @@ fn material(object: &Map<String, Value>, base: &Material) -> Result<Material, Wi
     let mut out = base.clone();
     if let Some(v) = object.get("trustedRoot").filter(|v| !v.is_null()) {
         out.trusted_root = Some(path_value(v, "trustedRoot")?);
+    }
+    if let Some(v) = object.get("signedIdentity").filter(|v| !v.is_null()) {
+        out.signed_identity = Some(SignedIdentity::from_value(v).map_err(config_error)?);
     }
     out.rekor_keys.extend(path_list(object, "rekorPublicKeys")?);
     out.ct_keys.extend(path_list(object, "ctLogPublicKeys")?);

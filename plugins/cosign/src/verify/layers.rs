@@ -3,12 +3,11 @@
 //! the payload's claim that it signs this subject's digest. Each configured key is tried and
 //! reported on its own, as Ratify does; keyless is one check.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use ratify_plugin_sdk::wire::Descriptor;
 
 use super::report::{Check, KeyInfo, Outcome, summary};
-use super::{certificate, evidence};
+use super::{Subject, certificate, evidence};
+use crate::bundle::protojson::std_base64;
 use crate::config::{ConfiguredKey, Keyless, TrustPolicy};
 use crate::legacy::{SignatureLayer, parse_simple_signing};
 
@@ -26,7 +25,7 @@ pub fn verify(
     policy: &TrustPolicy,
     layer: &Descriptor,
     payload: Vec<u8>,
-    subject: &Descriptor,
+    subject: &Subject<'_>,
     now: i64,
 ) -> Outcome {
     if layer.media_type != SIMPLE_SIGNING {
@@ -62,7 +61,7 @@ fn check(
     policy: &TrustPolicy,
     layer: &SignatureLayer,
     signer: &Signer,
-    subject: &Descriptor,
+    subject: &Subject<'_>,
     now: i64,
 ) -> Check {
     let key = match signer {
@@ -97,12 +96,12 @@ fn steps(
     policy: &TrustPolicy,
     layer: &SignatureLayer,
     signer: &Signer,
-    subject: &Descriptor,
+    subject: &Subject<'_>,
     now: i64,
     integrated_time: &mut Option<i64>,
 ) -> Result<Option<serde_json::Value>, String> {
-    let signature = B64
-        .decode(layer.signature_b64.as_bytes())
+    // Go's decoder, as cosign's: line breaks inside the base64 are skipped.
+    let signature = std_base64(&layer.signature_b64)
         .map_err(|e| format!("the signature annotation is not base64: {e}"))?;
     let signer_der = match signer {
         Signer::Key(key) => key.key.spki_der().to_vec(),
@@ -141,11 +140,14 @@ fn steps(
     key.verify(&layer.payload, &signature)
         .map_err(|e| format!("failed to verify signature: {e}"))?;
     let claims = parse_simple_signing(&layer.payload)?;
-    if claims.docker_manifest_digest != subject.digest {
+    if claims.docker_manifest_digest != subject.descriptor.digest {
         return Err(format!(
             "invalid or missing digest in claim: {}",
             claims.docker_manifest_digest
         ));
+    }
+    if let Some(rule) = &policy.signed_identity {
+        rule.check(&claims.docker_reference, subject.reference)?;
     }
     Ok(identity)
 }

@@ -21,6 +21,12 @@ use crate::config::CosignConfig;
 pub use predicates::AttestationMemory;
 pub use report::{Check, KeyInfo, Outcome};
 
+/// The image being verified: the reference it was asked for and the digest it resolved to.
+pub(crate) struct Subject<'a> {
+    reference: &'a str,
+    descriptor: &'a Descriptor,
+}
+
 /// Media types of Sigstore bundle layers start with this.
 const BUNDLE_MEDIA_PREFIX: &str = "application/vnd.dev.sigstore.bundle";
 
@@ -44,6 +50,10 @@ pub fn verify(
         }
     };
     let subject = &request.subject.descriptor;
+    let named = Subject {
+        reference: &request.subject.reference,
+        descriptor: subject,
+    };
     let now = unix_now();
     let outcomes = if let Some(layer) = bundle_layer(&manifest) {
         let bytes = request.host.read_layer(layer, config.max_layer_bytes)?;
@@ -68,7 +78,7 @@ pub fn verify(
         let mut outcomes = Vec::with_capacity(manifest.layers.len());
         for layer in &manifest.layers {
             let payload = request.host.read_layer(layer, config.max_layer_bytes)?;
-            outcomes.push(layers::verify(policy, layer, payload, subject, now));
+            outcomes.push(layers::verify(policy, layer, payload, &named, now));
         }
         outcomes
     };
@@ -91,7 +101,16 @@ pub fn verify_layer(
     match config.policy_for(reference) {
         Ok(policy) => report::result(
             policy,
-            &[layers::verify(policy, layer, payload, subject, now)],
+            &[layers::verify(
+                policy,
+                layer,
+                payload,
+                &Subject {
+                    reference,
+                    descriptor: subject,
+                },
+                now,
+            )],
             &[],
         ),
         Err(reason) => report::failed(reason, None),

@@ -93,6 +93,18 @@ const RSA_FAILED: &str = "crypto/rsa: verification error";
 /// sigstore's message for a failed Ed25519 check.
 const ED25519_FAILED: &str = "failed to verify signature";
 
+/// ring's ECDSA verifier for a curve and hash, when it has one. Like Go's `ecdsa.VerifyASN1`,
+/// ring truncates a longer digest to the curve's order.
+fn ring_ecdsa(kind: KeyKind, hash: Hash) -> Option<&'static rs::EcdsaVerificationAlgorithm> {
+    match (kind, hash) {
+        (KeyKind::EcdsaP256, Hash::Sha256) => Some(&rs::ECDSA_P256_SHA256_ASN1),
+        (KeyKind::EcdsaP256, Hash::Sha384) => Some(&rs::ECDSA_P256_SHA384_ASN1),
+        (KeyKind::EcdsaP384, Hash::Sha256) => Some(&rs::ECDSA_P384_SHA256_ASN1),
+        (KeyKind::EcdsaP384, Hash::Sha384) => Some(&rs::ECDSA_P384_SHA384_ASN1),
+        _ => None,
+    }
+}
+
 impl PublicKey {
     /// Reads a DER `SubjectPublicKeyInfo`. Trailing bytes, unknown key types and curves, and
     /// RSA keys outside 2048..=8192 bits are refused.
@@ -229,7 +241,14 @@ impl PublicKey {
                 .verify(message, signature)
                 .map_err(|_| ED25519_FAILED.to_string()),
             KeyKind::EcdsaP256 | KeyKind::EcdsaP384 | KeyKind::EcdsaP521 => {
-                self.verify_ecdsa_digest(&hash.digest(message), signature)
+                // ring where it has the curve/hash pair (several times faster than the
+                // RustCrypto curves); the curve crates for P-521 and SHA-512.
+                match ring_ecdsa(self.kind, hash) {
+                    Some(algorithm) => rs::UnparsedPublicKey::new(algorithm, &self.key)
+                        .verify(message, signature)
+                        .map_err(|_| ECDSA_FAILED.to_string()),
+                    None => self.verify_ecdsa_digest(&hash.digest(message), signature),
+                }
             }
         }
     }

@@ -48,8 +48,8 @@ pub fn verify_set(payload: &RekorPayload, set: &[u8], key: &PublicKey) -> Result
             );
         }
     }
-    let digest = Hash::Sha256.digest(&set_message(payload));
-    key.verify_prehashed(Hash::Sha256, &digest, set)
+    // ECDSA over SHA-256 of the message, as `ecdsa.VerifyASN1(pub, sha256(message), set)`.
+    key.verify_with_hash(Hash::Sha256, &set_message(payload), set)
         .map_err(|_| "unable to verify SET".to_string())
 }
 

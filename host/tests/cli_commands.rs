@@ -182,7 +182,12 @@ fn plugin_list_shows_each_plugin_its_origin_and_protocol() {
 #[test]
 fn plugin_check_passes_our_plugins() {
     let home = tempfile::tempdir().unwrap();
-    for plugin in ["ratify-sbom", "ratify-oci-layout", "ratify-cosign", "ratify-misbehave"] {
+    for plugin in [
+        "ratify-sbom",
+        "ratify-oci-layout",
+        "ratify-cosign",
+        "ratify-misbehave",
+    ] {
         let path = support::bin_dir().join(plugin).display().to_string();
         let run = ratify(&["plugin", "check", &path], home.path(), LIMIT);
         assert_eq!(run.code, Some(0), "{plugin}: {run:?}");

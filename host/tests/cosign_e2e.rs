@@ -20,6 +20,8 @@ use support::{example_layout, ratify};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const COSIGN_SIG: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
+const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+const SLSA: &str = "https://slsa.dev/provenance/v1";
 
 fn openssl(args: &[&str]) -> Vec<u8> {
     let out = Command::new("openssl")
@@ -145,7 +147,12 @@ impl Layout {
         } else {
             entry["annotations"] = json!({"org.opencontainers.image.ref.name": format!("{}.sig", digest.replace(':', "-"))});
         }
-        let bytes = serde_json::to_vec(&manifest).unwrap();
+        self.index_manifest(&manifest, entry);
+    }
+
+    /// Adds `manifest` to the layout's index with `entry`'s fields.
+    fn index_manifest(&mut self, manifest: &Value, mut entry: Value) {
+        let bytes = serde_json::to_vec(manifest).unwrap();
         entry["digest"] = json!(self.add(&bytes));
         entry["size"] = json!(bytes.len());
         self.index["manifests"].as_array_mut().unwrap().push(entry);
@@ -155,11 +162,70 @@ impl Layout {
         )
         .unwrap();
     }
+
+    /// A Sigstore bundle v0.3 referrer of `subject`: a DSSE in-toto statement of
+    /// `predicate_type` naming the subject, signed with `key` (public-key material, no log), as
+    /// `cosign attest --new-bundle-format --key` stores it.
+    fn attest(&mut self, subject: &Value, key: &Path, predicate_type: &str) {
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        let hex = subject["digest"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("sha256:");
+        let statement = serde_json::to_vec(&json!({
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": "registry.test/example", "digest": {"sha256": hex}}],
+            "predicateType": predicate_type,
+            "predicate": {"builder": {"id": "https://ci.example/builder"}},
+        }))
+        .unwrap();
+        let payload_type = "application/vnd.in-toto+json";
+        let mut pae = format!(
+            "DSSEv1 {} {payload_type} {} ",
+            payload_type.len(),
+            statement.len()
+        )
+        .into_bytes();
+        pae.extend_from_slice(&statement);
+        let pae_file = self.dir.join("pae.tmp");
+        std::fs::write(&pae_file, &pae).unwrap();
+        let signature = openssl(&[
+            "dgst",
+            "-sha256",
+            "-sign",
+            key.to_str().unwrap(),
+            pae_file.to_str().unwrap(),
+        ]);
+        std::fs::remove_file(&pae_file).unwrap();
+        let bundle = serde_json::to_vec(&json!({
+            "mediaType": BUNDLE,
+            "verificationMaterial": {"publicKey": {"hint": "e2e"}},
+            "dsseEnvelope": {"payload": b64(&statement), "payloadType": payload_type,
+                             "signatures": [{"sig": b64(&signature), "keyid": ""}]},
+        }))
+        .unwrap();
+        let empty = b"{}";
+        let manifest = json!({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "artifactType": BUNDLE,
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": self.add(empty), "size": 2},
+            "layers": [{"mediaType": BUNDLE, "digest": self.add(&bundle), "size": bundle.len()}],
+            "subject": subject,
+            "annotations": {"dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": predicate_type},
+        });
+        self.index_manifest(&manifest, json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "artifactType": BUNDLE}));
+    }
 }
 
 /// The bundled config (Notation verifier and trust) plus the cosign verifier with `key`, the
 /// store's cosignEnabled, and a policy that needs a Notation and a cosign signature to pass.
 fn mixed_config(home: &Path, key: &Path) -> String {
+    mixed_config_with(home, key, &[])
+}
+
+/// As [`mixed_config`]; the cosign policy also requires attestations of `required` types,
+/// and Sigstore bundles go to the cosign verifier.
+fn mixed_config_with(home: &Path, key: &Path, required: &[&str]) -> String {
     let mut config: Value = serde_json::from_slice(
         &std::fs::read(support::repo_root().join("testdata/config.json")).unwrap(),
     )
@@ -174,13 +240,19 @@ fn mixed_config(home: &Path, key: &Path) -> String {
         .unwrap()
         .push(json!({
             "name": "cosign",
-            "artifactTypes": COSIGN_SIG,
+            "artifactTypes": format!("{COSIGN_SIG},{BUNDLE}"),
             "trustPolicies": [{"name": "e2e", "version": "1.0.0", "scopes": ["*"],
-                               "keys": [{"file": key.display().to_string()}], "tLogVerify": false}]
+                               "keys": [{"file": key.display().to_string()}], "tLogVerify": false,
+                               "requiredPredicateTypes": required}]
         }));
     config["store"]["plugins"][0]["cosignEnabled"] = json!(true);
-    config["policy"]["plugin"]["artifactVerificationPolicies"] =
-        json!({"application/vnd.cncf.notary.signature": "any", COSIGN_SIG: "any"});
+    let mut policies = json!({"application/vnd.cncf.notary.signature": "any", COSIGN_SIG: "any"});
+    if !required.is_empty() {
+        // Ratify's configPolicy needs every listed type present, so bundles are listed only
+        // where attestations are expected.
+        policies[BUNDLE] = json!("any");
+    }
+    config["policy"]["plugin"]["artifactVerificationPolicies"] = policies;
     support::write_config(home, &config).display().to_string()
 }
 
@@ -291,4 +363,80 @@ fn cosign_legacy_tags_and_referrers_verify_through_a_registry_with_notation() {
         );
         assert_eq!(run.code, Some(code), "{tag} from the layout: {run:?}");
     }
+}
+
+#[test]
+fn required_provenance_attestations_come_from_the_subjects_bundles() {
+    let work = tempfile::tempdir().unwrap();
+    let (trusted, trusted_pub) = key_pair(work.path(), "trusted");
+    let (stranger, _) = key_pair(work.path(), "stranger");
+    let mut layout = Layout::copy_example(work.path());
+    // v1: a cosign signature and a SLSA provenance attestation.
+    layout.sign(&layout.tagged("v1"), &trusted, false);
+    layout.attest(&layout.tagged("v1"), &trusted, SLSA);
+    // cyclonedx: a cosign signature, an attestation of another predicate type only.
+    layout.sign(&layout.tagged("cyclonedx"), &trusted, true);
+    layout.attest(
+        &layout.tagged("cyclonedx"),
+        &trusted,
+        "https://spdx.dev/Document",
+    );
+    // gpl: a cosign signature and a provenance attestation by a key the policy does not trust.
+    layout.sign(&layout.tagged("gpl"), &trusted, false);
+    layout.attest(&layout.tagged("gpl"), &stranger, SLSA);
+
+    let registry = Registry::start();
+    let repo = format!("{}/attested", registry.addr);
+    push(&layout.dir.display().to_string(), &repo, &[]);
+    let home = tempfile::tempdir().unwrap();
+    let config = mixed_config_with(home.path(), &trusted_pub, &[SLSA]);
+    let verify = |tag: &str| {
+        ratify(
+            &["verify", "-s", &format!("{repo}:{tag}"), "-c", &config],
+            home.path(),
+            LIMIT,
+        )
+    };
+
+    let v1 = verify("v1");
+    assert_eq!(v1.code, Some(0), "{v1:?}");
+    let attestation = v1.json()["verifierReports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["artifactType"] == BUNDLE)
+        .cloned()
+        .unwrap();
+    assert_eq!(attestation["isSuccess"], json!(true), "{attestation}");
+    let signature = &attestation["extensions"]["signatures"][0];
+    assert_eq!(signature["predicateType"], json!(SLSA), "{attestation}");
+    assert_eq!(
+        signature["predicate"]["builder"]["id"],
+        json!("https://ci.example/builder"),
+        "{attestation}"
+    );
+
+    // No provenance: every cosign report fails, naming the missing type.
+    let missing = verify("cyclonedx");
+    assert_eq!(missing.code, Some(1), "{missing:?}");
+    assert!(
+        missing.stdout.contains(
+            "no valid attestation with the required predicate type https://slsa.dev/provenance/v1"
+        ),
+        "{missing:?}"
+    );
+    assert!(
+        reports(&missing).contains(&(COSIGN_SIG.into(), false)),
+        "{missing:?}"
+    );
+
+    // Provenance signed by an untrusted key is no provenance.
+    let untrusted = verify("gpl");
+    assert_eq!(untrusted.code, Some(1), "{untrusted:?}");
+    assert!(
+        untrusted
+            .stdout
+            .contains("no valid attestation with the required predicate type"),
+        "{untrusted:?}"
+    );
 }

@@ -179,3 +179,17 @@ pub fn assert_invalid(result: &VerifyResult, cause: &str) {
 pub fn ext(result: &VerifyResult) -> serde_json::Value {
     result.extensions.clone().unwrap_or_default()
 }
+
+/// `rel` under the interop directory, as a config path.
+pub fn path(dir: &Path, rel: &str) -> String {
+    dir.join(rel).display().to_string()
+}
+
+/// A key-only policy (no transparency log), as Ratify's RAT-05 test (IgnoreTlog + IgnoreSCT).
+pub fn keys(dir: &Path, files: &[&str]) -> CosignConfig {
+    let keys: Vec<_> = files
+        .iter()
+        .map(|f| serde_json::json!({"file": path(dir, f)}))
+        .collect();
+    policy(serde_json::json!({"keys": keys, "tLogVerify": false}))
+}

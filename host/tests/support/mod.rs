@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cli;
+pub mod cosign;
 pub mod faults;
 pub mod fixtures;
 pub mod front;

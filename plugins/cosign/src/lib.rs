@@ -35,6 +35,11 @@ use serde_json::Value;
 pub const SIGNATURE_ARTIFACT_TYPE: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
 /// The artifact type of Sigstore bundle v0.3 referrers.
 pub const BUNDLE_ARTIFACT_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+/// The media types of older bundles (v0.1, v0.2), which some tools use as artifact types.
+pub const OLDER_BUNDLE_ARTIFACT_TYPES: [&str; 2] = [
+    "application/vnd.dev.sigstore.bundle+json;version=0.1",
+    "application/vnd.dev.sigstore.bundle+json;version=0.2",
+];
 
 /// The verifier.
 pub struct CosignVerifier;
@@ -43,8 +48,11 @@ impl Verifier for CosignVerifier {
     type Config = config::CosignConfig;
 
     fn info(&self) -> PluginInfo {
-        PluginInfo::new("cosign", env!("CARGO_PKG_VERSION"))
-            .artifact_types([SIGNATURE_ARTIFACT_TYPE, BUNDLE_ARTIFACT_TYPE])
+        PluginInfo::new("cosign", env!("CARGO_PKG_VERSION")).artifact_types(
+            [SIGNATURE_ARTIFACT_TYPE, BUNDLE_ARTIFACT_TYPE]
+                .into_iter()
+                .chain(OLDER_BUNDLE_ARTIFACT_TYPES),
+        )
     }
 
     fn configure(&self, _name: &str, config: &Value) -> Result<config::CosignConfig, WireError> {

@@ -187,3 +187,23 @@ fn statement_subject_digest(bundle: &[u8]) -> String {
         .unwrap();
     format!("sha512:{hex}")
 }
+
+/// As sigstore-go (and so cosign): a bundle's DSSE envelope carries exactly one signature; a
+/// second one, even a copy of the valid one, makes the bundle invalid.
+#[test]
+fn cos01_with_a_second_dsse_signature_is_invalid() {
+    let Some(dir) = interop() else { return };
+    let mut bundle: serde_json::Value = serde_json::from_slice(&read(&dir, COS01)).unwrap();
+    let first = bundle["dsseEnvelope"]["signatures"][0].clone();
+    bundle["dsseEnvelope"]["signatures"]
+        .as_array_mut()
+        .unwrap()
+        .push(first);
+    let result = verify_bundle(
+        &any_identity(&dir),
+        V03,
+        bundle.to_string().as_bytes(),
+        COS01_DIGEST,
+    );
+    assert_invalid(&result, "exactly one signature");
+}

@@ -139,3 +139,18 @@ fn ci06_standalone_set_for_a_keyless_signature() {
         "unable to verify SET",
     );
 }
+
+/// A chain annotation longer than ten certificates is refused before any path is built.
+#[test]
+fn a_chain_longer_than_ten_certificates_is_refused() {
+    let Some(dir) = interop() else { return };
+    let layer = extracted_layer(&dir, "keyless-fulcio-rekor-valid");
+    let chain = [layer.descriptor.annotations[CHAIN].trim(); 6].join("\n");
+    let config = policy(json!({
+        "trustedRoot": path(&dir, "cosign/trusted_root_pgi.json"),
+        "keyless": {"certificateIdentity": "sozercan@gmail.com", "certificateOIDCIssuer": "https://github.com/login/oauth"},
+    }));
+    let digest = "sha256:623621b56649b5e0c2c7cf3ffd987932f8f9a5a01036e00d6f3ae9480087621c";
+    let result = verify_layer(&config, "r.io/x", &layer.with(CHAIN, Some(&chain)), digest);
+    assert_invalid(&result, "more than 10 certificates");
+}

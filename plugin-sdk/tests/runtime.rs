@@ -36,7 +36,6 @@ impl Verifier for Probe {
     ) -> Result<VerifyResult, WireError> {
         match request.referrer.media_type.as_str() {
             "panic" => panic!("asked to panic"),
-            "sleep" => std::thread::sleep(Duration::from_millis(300)),
             _ => {}
         }
         let manifest = request.host.get_manifest(&request.referrer.digest)?;
@@ -211,13 +210,33 @@ fn configure_validates_and_verify_uses_the_accepted_config() {
 
 #[test]
 fn requests_run_concurrently_and_a_panic_fails_only_its_request() {
+    // Request 10 blocks inside the plugin on a host call this test answers only once request
+    // 11 (which panics) has been answered: a plugin that ran requests one at a time never
+    // answers 11, and the watchdog fails the test instead of letting it hang.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watched = done.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(30));
+        if !watched.load(std::sync::atomic::Ordering::SeqCst) {
+            eprintln!("requests were not run concurrently: request 11 never answered");
+            std::process::exit(1);
+        }
+    });
     let mut host = FakeHost::start();
     host.hello();
     host.configure(1, "x");
-    host.verify(10, "sleep");
+    host.verify(10, "block");
     host.verify(11, "panic");
-    // The panicking request answers first even though the sleeping one came first.
-    let first = host.response();
+    let (mut panicked, mut ask) = (None, None);
+    while panicked.is_none() || ask.is_none() {
+        match host.recv() {
+            PluginMessage::Response(response) => panicked = Some(response),
+            PluginMessage::Request(request) => ask = Some(request),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (first, ask) = (panicked.unwrap(), ask.unwrap());
     assert_eq!(first.id, 11);
     let error = first.into_result().unwrap_err();
     assert_eq!(
@@ -229,9 +248,7 @@ fn requests_run_concurrently_and_a_panic_fails_only_its_request() {
         "{}",
         error.message
     );
-    let PluginMessage::Request(ask) = host.recv() else {
-        panic!("expected a host request")
-    };
+    assert_eq!(ask.method, "getManifest", "{ask:?}");
     host.send(json!({"type":"response","id":ask.id,"error":{"code":500,"message":"gone","fault":"store"}}));
     let second = host.response();
     assert_eq!(second.id, 10);

@@ -34,9 +34,8 @@ impl Verifier for Probe {
         config: &Value,
         request: VerifyRequest<'_>,
     ) -> Result<VerifyResult, WireError> {
-        match request.referrer.media_type.as_str() {
-            "panic" => panic!("asked to panic"),
-            _ => {}
+        if request.referrer.media_type == "panic" {
+            panic!("asked to panic");
         }
         let manifest = request.host.get_manifest(&request.referrer.digest)?;
         let found = String::from_utf8_lossy(&manifest.content.0).into_owned();

@@ -95,9 +95,13 @@ pub struct Keyless {
     pub identity: Option<IdentityPolicy>,
     /// Whether embedded SCTs are required and checked.
     pub ct_log_verify: bool,
-    /// Certificate authorities: Fulcio's from the trusted root and any `caRoots`.
+    /// Fulcio's certificate authorities from the trusted root: each path uses only the CA's
+    /// own intermediates, within the CA's validity period (sigstore-go).
     pub authorities: Vec<CertificateAuthority>,
-    /// Extra intermediates (`caIntermediates`).
+    /// Bring-your-own PKI roots (`caRoots`), reached through `caIntermediates`, or, when none
+    /// are configured, through the chain the signature carries (cosign's rule).
+    pub pki_roots: Vec<Vec<u8>>,
+    /// Intermediates for `pki_roots` (`caIntermediates`).
     pub intermediates: Vec<Vec<u8>>,
 }
 
@@ -159,9 +163,13 @@ impl CosignConfig {
     pub fn policy_for(&self, reference: &str) -> Result<&TrustPolicy, String> {
         match &self.mode {
             Mode::Legacy(policy) => Ok(policy),
-            Mode::Scoped { policies, scopes } => policy::select(scopes, reference)
-                .and_then(|i| policies.get(i))
-                .ok_or_else(|| format!("No policy found for the artifact {reference}")),
+            // Scopes are matched against the normalised reference, as Ratify does: `nginx`
+            // must not escape a `docker.io/library/*` policy.
+            Mode::Scoped { policies, scopes } => {
+                policy::select(scopes, &crate::reference::docker_ref(reference))
+                    .and_then(|i| policies.get(i))
+                    .ok_or_else(|| format!("No policy found for the artifact {reference}"))
+            }
         }
     }
 }
@@ -184,6 +192,7 @@ fn legacy(object: &Map<String, Value>, top: &Material) -> Result<TrustPolicy, Wi
             identity: None,
             ct_log_verify: tlog_verify,
             authorities: Vec::new(),
+            pki_roots: Vec::new(),
             intermediates: Vec::new(),
         })
     } else {
@@ -355,18 +364,11 @@ fn keyless(policy: &str, map: &Map<String, Value>) -> Result<Keyless, WireError>
         }
         Ok(certificates)
     };
-    let authorities = pem_files("caRoots")?
-        .into_iter()
-        .map(|root| CertificateAuthority {
-            uri: String::new(),
-            chain: vec![root],
-            valid_for: TimeRange::default(),
-        })
-        .collect();
     Ok(Keyless {
         identity: Some(IdentityPolicy { subject, issuer }),
         ct_log_verify,
-        authorities,
+        authorities: Vec::new(),
+        pki_roots: pem_files("caRoots")?,
         intermediates: pem_files("caIntermediates")?,
     })
 }
@@ -400,7 +402,7 @@ fn build(
                 .authorities
                 .extend(root.certificate_authorities.iter().cloned());
         }
-        if keyless.authorities.is_empty() {
+        if keyless.authorities.is_empty() && keyless.pki_roots.is_empty() {
             return Err(config_error(format!(
                 "{label}: keyless verification needs certificate authorities: set trustedRoot (a Sigstore trusted_root.json) or keyless.caRoots"
             )));

@@ -11,6 +11,7 @@
 //! - [`legacy`]: cosign's simple-signing layers and their annotations;
 //! - [`bundle`]: Sigstore bundles v0.1–v0.3, DSSE envelopes and in-toto statements;
 //! - [`config`], [`policy`]: Ratify's cosign verifier config and trust policies;
+//! - [`reference`]: image references as Docker normalises them;
 //! - [`signed_identity`]: containers/image's rules for the image a payload names;
 //! - [`verify`]: one referrer (signature manifest or bundle) against one subject.
 
@@ -20,6 +21,7 @@ pub mod fulcio;
 pub mod keys;
 pub mod legacy;
 pub mod policy;
+pub mod reference;
 pub mod rekor;
 pub mod signed_identity;
 pub mod trustroot;

@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use crate::reference::split;
+
 /// One rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignedIdentity {
@@ -65,40 +67,6 @@ impl SignedIdentity {
         Err(format!(
             "signed identity {signed:?} does not match the policy ({self:?}) for image {image:?}"
         ))
-    }
-}
-
-/// A reference as (normalized repository, `:tag` / `@digest` / "").
-fn split(reference: &str) -> (String, String) {
-    let (name, rest) = match reference.find('@') {
-        Some(at) => (&reference[..at], &reference[at..]),
-        None => match reference.rfind(':') {
-            Some(colon) if !reference[colon..].contains('/') => {
-                (&reference[..colon], &reference[colon..])
-            }
-            _ => (reference, ""),
-        },
-    };
-    // The tag part of `name@digest` is dropped: the digest decides.
-    let name = match name.rfind(':') {
-        Some(colon)
-            if !rest.is_empty() && rest.starts_with('@') && !name[colon..].contains('/') =>
-        {
-            &name[..colon]
-        }
-        _ => name,
-    };
-    (normalize(name), rest.to_owned())
-}
-
-/// Docker's short names: `alpine` is `docker.io/library/alpine`, `me/app` `docker.io/me/app`.
-fn normalize(name: &str) -> String {
-    let first = name.split('/').next().unwrap_or_default();
-    let has_registry = name.contains('/') && (first.contains(['.', ':']) || first == "localhost");
-    match (has_registry, name.contains('/')) {
-        (true, _) => name.to_owned(),
-        (false, true) => format!("docker.io/{name}"),
-        (false, false) => format!("docker.io/library/{name}"),
     }
 }
 

@@ -135,6 +135,18 @@ fn trust_policy_errors_name_the_policy_and_the_cause() {
     let config = CosignConfig::from_value(&two(["r.io/*", "*"])).unwrap();
     assert_eq!(config.policy_for("r.io/app").unwrap().name, "a");
     assert_eq!(config.policy_for("q.io/other").unwrap().name, "b");
+    // Scopes see references as Docker normalises them, as in Ratify: a short name cannot
+    // escape a policy written for its full name.
+    let config = CosignConfig::from_value(&two(["docker.io/library/*", "*"])).unwrap();
+    for short in [
+        "nginx:1",
+        "library/nginx@sha256:aa",
+        "docker.io/library/nginx",
+    ] {
+        assert_eq!(config.policy_for(short).unwrap().name, "a", "{short}");
+    }
+    let config = CosignConfig::from_value(&two(["ghcr.io/o/app:latest", "*"])).unwrap();
+    assert_eq!(config.policy_for("ghcr.io/o/app").unwrap().name, "a");
     let config = CosignConfig::from_value(&two(["r.io/*", "s.io/app"])).unwrap();
     let missing = config.policy_for("q.io/other").err().unwrap();
     assert!(

@@ -154,3 +154,35 @@ fn a_chain_longer_than_ten_certificates_is_refused() {
     let result = verify_layer(&config, "r.io/x", &layer.with(CHAIN, Some(&chain)), digest);
     assert_invalid(&result, "more than 10 certificates");
 }
+
+/// A Fulcio CA's path uses only the intermediates the trusted root lists for it (sigstore-go):
+/// with the intermediate removed from the trusted root, RAT-06's own chain annotation, which
+/// carries it, does not bring it back (a retired intermediate cannot re-enter that way).
+#[test]
+fn carried_intermediates_do_not_extend_a_trusted_root_ca() {
+    let Some(dir) = interop() else { return };
+    let mut root: serde_json::Value =
+        serde_json::from_slice(&read(&dir, "cosign/trusted_root_pgi.json")).unwrap();
+    for ca in root["certificateAuthorities"].as_array_mut().unwrap() {
+        let certificates = ca["certChain"]["certificates"].as_array_mut().unwrap();
+        let last = certificates.pop().unwrap();
+        *certificates = vec![last];
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let trimmed = scratch.path().join("trusted_root.json");
+    std::fs::write(&trimmed, root.to_string()).unwrap();
+    let config = policy(json!({
+        "trustedRoot": trimmed.display().to_string(),
+        "keyless": {"certificateIdentity": "sozercan@gmail.com", "certificateOIDCIssuer": "https://github.com/login/oauth"},
+    }));
+    let layer = extracted_layer(&dir, "keyless-fulcio-rekor-valid");
+    assert!(
+        !layer.descriptor.annotations[CHAIN].is_empty(),
+        "the layer carries its intermediate"
+    );
+    let digest = "sha256:623621b56649b5e0c2c7cf3ffd987932f8f9a5a01036e00d6f3ae9480087621c";
+    assert_invalid(
+        &verify_layer(&config, "r.io/x", &layer, digest),
+        "cert verification failed",
+    );
+}

@@ -218,6 +218,14 @@ const TLOG_FIELDS: &[&str] = &[
 ];
 
 fn signer(material: &Msg<'_>, version: (u32, u32)) -> Result<Material, String> {
+    // A protobuf oneof: protojson refuses a second member, so do we.
+    let set = ["publicKey", "certificate", "x509CertificateChain"]
+        .iter()
+        .filter(|name| material.has(name))
+        .count();
+    if set > 1 {
+        return Err("validation error: verification material sets more than one of publicKey, certificate and x509CertificateChain".into());
+    }
     if let Some(key) = material.message("publicKey", &["hint"])? {
         return Ok(Material::PublicKey {
             hint: key.string("hint")?.unwrap_or_default().to_owned(),
@@ -379,6 +387,8 @@ mod tests {
         assert!(err.contains("content is empty"), "{err}");
         let err = Bundle::from_json(mt, br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"x509CertificateChain":{"certificates":[{"rawBytes":"AQ=="}]}},"messageSignature":{"signature":"AQ=="}}"#).unwrap_err();
         assert!(err.contains("cannot be X.509 certificate chain"), "{err}");
+        let err = Bundle::from_json(mt, br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":"k"},"certificate":{"rawBytes":"AQ=="}},"messageSignature":{"signature":"AQ=="}}"#).unwrap_err();
+        assert!(err.contains("more than one of"), "{err}");
         assert!(Bundle::from_json(mt, b"{").is_err());
         assert!(Bundle::from_json("application/json", b"{}").is_err());
     }

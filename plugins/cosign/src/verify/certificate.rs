@@ -32,6 +32,8 @@ pub fn verify(
     valid_at(leaf, at)?;
     let mut failure = None;
     let mut chain = None;
+    // Fulcio CAs: only the CA's own intermediates, and only while the CA is valid, so a
+    // retired intermediate cannot be brought back by the signature's own chain.
     for authority in keyless
         .authorities
         .iter()
@@ -40,14 +42,24 @@ pub fn verify(
         let Some((root, own)) = authority.chain.split_last() else {
             continue;
         };
-        let mut intermediates = carried.to_vec();
-        intermediates.extend(keyless.intermediates.iter().cloned());
-        intermediates.extend(own.iter().cloned());
-        match verify_chain(leaf, &intermediates, std::slice::from_ref(root), at) {
+        match verify_chain(leaf, own, std::slice::from_ref(root), at) {
             Ok(built) => {
                 chain = Some(built);
                 break;
             }
+            Err(e) => failure = Some(e),
+        }
+    }
+    // Bring-your-own PKI: the configured intermediates, else the carried chain (cosign uses
+    // the chain annotation only when no intermediates are configured).
+    if chain.is_none() && !keyless.pki_roots.is_empty() {
+        let intermediates = if keyless.intermediates.is_empty() {
+            carried
+        } else {
+            keyless.intermediates.as_slice()
+        };
+        match verify_chain(leaf, intermediates, &keyless.pki_roots, at) {
+            Ok(built) => chain = Some(built),
             Err(e) => failure = Some(e),
         }
     }

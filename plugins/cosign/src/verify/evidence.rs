@@ -160,10 +160,7 @@ pub fn bundle_entries(
                 &hashes,
                 &root,
             )?;
-            let checkpoint = verify_checkpoint(&proof.checkpoint, &log.key)?;
-            if checkpoint.root_hash != proof.root_hash {
-                return Err("proof root hash does not match signed tree head".into());
-            }
+            verify_checkpoint(&proof.checkpoint, &log.key, &proof.root_hash)?;
         }
         if entry.set.is_none() && entry.proof.is_none() {
             return Err("entry must contain an inclusion proof and/or promise".into());

@@ -88,7 +88,11 @@ pub fn missing(
                     }
                     None => None,
                 };
-                config.attestations.put(key, verified.clone());
+                // Keyless without the log is judged at "now": such a result may not outlive
+                // the certificate, so it is not remembered.
+                if policy.tlog_verify || policy.keyless.is_none() {
+                    config.attestations.put(key, verified.clone());
+                }
                 verified
             }
         };

@@ -2,14 +2,14 @@
 //! P-256 keys), RAT-06 (Fulcio certificate key), CI-01/CI-05 (containers/image signatures).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support_interop;
+mod interop_support;
 
+use interop_support::{b64, interop, read};
 use ratify_cosign::keys::{KeyKind, PublicKey};
-use support_interop::{b64, interop_dir, read};
 
 #[test]
 fn rat05_keyed_simple_signing() {
-    let Some(dir) = interop_dir() else { return };
+    let Some(dir) = interop() else { return };
     let cases = [
         ("keyed-rsa2048", KeyKind::Rsa { bits: 2048 }),
         ("keyed-rsa3072", KeyKind::Rsa { bits: 3072 }),
@@ -31,7 +31,7 @@ fn rat05_keyed_simple_signing() {
 
 #[test]
 fn rat06_fulcio_certificate_key() {
-    let Some(dir) = interop_dir() else { return };
+    let Some(dir) = interop() else { return };
     let base = "ratify/cosign-extracted/keyless-fulcio-rekor-valid";
     let pem = String::from_utf8(read(&dir, &format!("{base}/certificate.pem"))).unwrap();
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
@@ -42,7 +42,7 @@ fn rat06_fulcio_certificate_key() {
     key.verify(&payload, &sig).unwrap();
     // The Rekor key signs nothing here.
     assert!(
-        support_interop::rekor_key(&dir)
+        interop_support::rekor_key(&dir)
             .verify(&payload, &sig)
             .is_err()
     );
@@ -60,7 +60,7 @@ fn containers_image_signature(bytes: &[u8]) -> (Vec<u8>, Vec<u8>) {
 
 #[test]
 fn ci01_ci05_containers_image_keys() {
-    let Some(dir) = interop_dir() else { return };
+    let Some(dir) = interop() else { return };
     let cosign = PublicKey::from_pem_file(&dir.join("containers-image/cosign.pub")).unwrap();
     let cosign2 = PublicKey::from_pem_file(&dir.join("containers-image/cosign2.pub")).unwrap();
     assert!(hex::encode(cosign.key_id()).starts_with("c87a7901"));
@@ -93,9 +93,9 @@ fn ci01_ci05_containers_image_keys() {
 
 #[test]
 fn rekor_key_id_is_the_log_id() {
-    let Some(dir) = interop_dir() else { return };
-    let from_pem = support_interop::rekor_key(&dir);
-    let from_root = support_interop::rekor_key_from_trusted_root(&dir);
+    let Some(dir) = interop() else { return };
+    let from_pem = interop_support::rekor_key(&dir);
+    let from_root = interop_support::rekor_key_from_trusted_root(&dir);
     assert_eq!(from_pem, from_root);
     assert_eq!(
         hex::encode(from_pem.key_id()),

@@ -193,3 +193,23 @@ pub fn keys(dir: &Path, files: &[&str]) -> CosignConfig {
         .collect();
     policy(serde_json::json!({"keys": keys, "tLogVerify": false}))
 }
+
+/// Standard base64, padded.
+pub fn b64(text: &str) -> Vec<u8> {
+    STANDARD
+        .decode(text.trim())
+        .unwrap_or_else(|e| panic!("base64 {text:.20}…: {e}"))
+}
+
+/// The public-good Rekor key (`containers-image/rekor.pub`).
+pub fn rekor_key(dir: &Path) -> ratify_cosign::keys::PublicKey {
+    ratify_cosign::keys::PublicKey::from_pem(&read(dir, "containers-image/rekor.pub")).unwrap()
+}
+
+/// The Rekor key as `trusted_root_pgi.json` carries it (DER SPKI, base64).
+pub fn rekor_key_from_trusted_root(dir: &Path) -> ratify_cosign::keys::PublicKey {
+    let root: serde_json::Value =
+        serde_json::from_slice(&read(dir, "cosign/trusted_root_pgi.json")).unwrap();
+    let raw = root["tlogs"][0]["publicKey"]["rawBytes"].as_str().unwrap();
+    ratify_cosign::keys::PublicKey::from_spki_der(&b64(raw)).unwrap()
+}

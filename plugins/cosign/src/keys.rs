@@ -20,6 +20,8 @@ use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey as ParsedKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
+use crate::der::encode_tlv;
+
 /// The kinds of keys cosign can verify with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyKind {
@@ -368,35 +370,17 @@ fn rsa_components(der: &[u8]) -> Result<(&[u8], &[u8]), String> {
 }
 
 /// Wraps a PKCS#1 `RSAPublicKey` into the SPKI Go's `x509.MarshalPKIXPublicKey` would write
-/// (rsaEncryption with NULL parameters), so key IDs match.
-fn rsa_spki_from_pkcs1(pkcs1: &[u8]) -> Vec<u8> {
+/// (rsaEncryption with NULL parameters), so key IDs match: for `RSA PUBLIC KEY` PEM files and
+/// the trusted root's deprecated `PKCS1_RSA_PKCS1V5` log keys.
+pub(crate) fn rsa_spki_from_pkcs1(pkcs1: &[u8]) -> Vec<u8> {
     const ALGORITHM: [u8; 15] = [
         0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
     ];
     let mut bit_string = vec![0u8];
     bit_string.extend_from_slice(pkcs1);
     let mut body = ALGORITHM.to_vec();
-    der_tlv(0x03, &bit_string, &mut body);
-    let mut out = Vec::new();
-    der_tlv(0x30, &body, &mut out);
-    out
-}
-
-fn der_tlv(tag: u8, value: &[u8], out: &mut Vec<u8>) {
-    out.push(tag);
-    let len = value.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes
-            .iter()
-            .position(|&b| b != 0)
-            .unwrap_or(bytes.len() - 1);
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(value);
+    body.extend(encode_tlv(0x03, &bit_string));
+    encode_tlv(0x30, &body)
 }
 
 /// The label and decoded body of the only PEM block in `input`.
@@ -444,10 +428,10 @@ mod tests {
     }
 
     #[test]
-    fn der_lengths() {
-        let mut out = Vec::new();
-        der_tlv(0x04, &[0u8; 300], &mut out);
-        assert_eq!(&out[..4], &[0x04, 0x82, 0x01, 0x2c]);
+    fn pkcs1_wrapping_is_der() {
+        let spki = rsa_spki_from_pkcs1(&[0x30, 0x03, 0x02, 0x01, 0x05]);
+        assert_eq!(spki[0], 0x30);
+        assert_eq!(usize::from(spki[1]), spki.len() - 2);
     }
 
     #[test]

@@ -17,6 +17,7 @@
 
 pub mod bundle;
 pub mod config;
+mod der;
 pub mod fulcio;
 pub mod keys;
 pub mod legacy;

@@ -11,8 +11,9 @@
 
 use std::path::Path;
 
+use crate::bundle::HASH_ALGORITHMS;
 use crate::bundle::protojson::{Json, Msg};
-use crate::keys::{KeyKind, PublicKey};
+use crate::keys::{KeyKind, PublicKey, rsa_spki_from_pkcs1};
 
 /// The media types we accept.
 pub const MEDIA_TYPE_V01: &str = "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
@@ -93,16 +94,6 @@ const LOG_FIELDS: &[&str] = &[
 const KEY_FIELDS: &[&str] = &["rawBytes", "keyDetails", "validFor"];
 const CA_FIELDS: &[&str] = &["subject", "uri", "certChain", "validFor", "operator"];
 const RANGE_FIELDS: &[&str] = &["start", "end"];
-
-/// protobuf-specs `HashAlgorithm`, by number.
-pub(crate) const HASH_ALGORITHMS: &[&str] = &[
-    "HASH_ALGORITHM_UNSPECIFIED",
-    "SHA2_256",
-    "SHA2_384",
-    "SHA2_512",
-    "SHA3_256",
-    "SHA3_384",
-];
 
 /// protobuf-specs `PublicKeyDetails`, by number.
 const KEY_DETAILS: &[&str] = &[
@@ -286,36 +277,6 @@ fn parse_log_key(raw: &[u8], details: &str, base_url: &str) -> Result<PublicKey,
     Ok(key)
 }
 
-/// Wraps a PKCS#1 `RSAPublicKey` in a `SubjectPublicKeyInfo` (rsaEncryption, NULL params).
-fn rsa_spki_from_pkcs1(pkcs1: &[u8]) -> Vec<u8> {
-    const ALGORITHM: &[u8] = &[
-        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
-    ];
-    let mut bit_string = vec![0u8];
-    bit_string.extend_from_slice(pkcs1);
-    let mut body = ALGORITHM.to_vec();
-    body.extend(der_tlv(0x03, &bit_string));
-    der_tlv(0x30, &body)
-}
-
-fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
 /// sigstore-go `ParseCertificateAuthority`: a chain of ≥1 parseable certificates.
 fn parse_authority(ca: &Msg<'_>) -> Result<CertificateAuthority, String> {
     if let Some(subject) = ca.message("subject", &["organization", "commonName"])? {
@@ -395,14 +356,5 @@ mod tests {
         let range = parse_range(&Msg::new(&json, "validFor", RANGE_FIELDS).unwrap()).unwrap();
         assert_eq!(range.start, Some(1_609_459_201));
         assert_eq!(range.end, Some(1_609_459_209));
-    }
-
-    #[test]
-    fn pkcs1_wrapping_is_der() {
-        let spki = rsa_spki_from_pkcs1(&[0x30, 0x03, 0x02, 0x01, 0x05]);
-        assert_eq!(spki[0], 0x30);
-        assert_eq!(usize::from(spki[1]), spki.len() - 2);
-        let long = der_tlv(0x04, &[0u8; 300]);
-        assert_eq!(&long[..4], &[0x04, 0x82, 0x01, 0x2c]);
     }
 }

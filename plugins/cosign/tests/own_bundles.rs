@@ -50,7 +50,7 @@ fn verify_dsse(
     tamper(&rekor, &mut entry);
     let bytes = edit(dsse_bundle(&leaf.der, &entry, &payload, &signature));
     let layer = bundle_layer(&bytes);
-    ratify_cosign::verify::verify_bundle(&config, REFERENCE, &layer, &bytes, &subject, NOW)
+    verify_bundle(&config, &layer, &bytes, &subject)
 }
 
 #[test]
@@ -198,7 +198,7 @@ fn verify_message(signed_digest: Option<[u8; 32]>, configured: Option<&Signer>) 
     let entry = rekor.log(body, LOGGED_AT);
     let bytes = message_bundle("own-key", &entry, &digest, &signature);
     let layer = bundle_layer(&bytes);
-    ratify_cosign::verify::verify_bundle(&config, REFERENCE, &layer, &bytes, &subject, NOW)
+    verify_bundle(&config, &layer, &bytes, &subject)
 }
 
 #[test]

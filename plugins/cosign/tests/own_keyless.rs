@@ -7,7 +7,7 @@
 
 mod own_support;
 
-use own_support::pki::{Ca, LeafSpec, San, Sct, issue_leaf};
+use own_support::pki::{Ca, Leaf, LeafSpec, San, Sct, issue_leaf};
 use own_support::rekor::{Log, hashedrekord};
 use own_support::writers::{
     BUNDLE, CERTIFICATE, CHAIN, SIGNATURE, layer, rekor_bundle, simple_signing, trusted_root,
@@ -60,10 +60,24 @@ impl World {
         config: &ratify_cosign::config::CosignConfig,
     ) -> VerifyResult {
         let leaf = issue_leaf(ca, spec, &self.ct.key);
+        self.verify_logged_as(&leaf, &leaf, ca, logged_at, config)
+    }
+
+    /// Signs the subject's payload with `leaf`, logs it at `logged_at` as signed by `logged`
+    /// (the certificate the log entry names) and verifies the layer, carrying `ca`'s chain,
+    /// under `config`.
+    fn verify_logged_as(
+        &self,
+        leaf: &Leaf,
+        logged: &Leaf,
+        ca: &Ca,
+        logged_at: i64,
+        config: &ratify_cosign::config::CosignConfig,
+    ) -> VerifyResult {
         let subject = subject("image");
         let payload = simple_signing(&subject.digest);
         let signature = leaf.key.sign(&payload);
-        let body = hashedrekord(&sha256_hex(&payload), &signature, &leaf.pem());
+        let body = hashedrekord(&sha256_hex(&payload), &signature, &logged.pem());
         let entry = self.rekor.log(body, logged_at);
         let descriptor = layer(
             &payload,
@@ -74,7 +88,7 @@ impl World {
                 (BUNDLE, rekor_bundle(&entry)),
             ],
         );
-        ratify_cosign::verify::verify_layer(config, REFERENCE, &descriptor, payload, &subject, NOW)
+        verify_layer(config, &descriptor, payload, &subject)
     }
 }
 
@@ -248,28 +262,7 @@ fn rekor_entry_naming_another_certificate_fails() {
     let spec = LeafSpec::email(EMAIL, ISSUER);
     let leaf = issue_leaf(&world.ca, &spec, &world.ct.key);
     let other = issue_leaf(&world.ca, &spec, &world.ct.key);
-    let subject = subject("image");
-    let payload = simple_signing(&subject.digest);
-    let signature = leaf.key.sign(&payload);
-    let body = hashedrekord(&sha256_hex(&payload), &signature, &other.pem());
-    let entry = world.rekor.log(body, LOGGED_AT);
-    let descriptor = layer(
-        &payload,
-        &[
-            (SIGNATURE, b64(&signature)),
-            (CERTIFICATE, leaf.pem()),
-            (CHAIN, world.ca.chain_pem()),
-            (BUNDLE, rekor_bundle(&entry)),
-        ],
-    );
     let config = world.config(exact());
-    let result = ratify_cosign::verify::verify_layer(
-        &config,
-        REFERENCE,
-        &descriptor,
-        payload,
-        &subject,
-        NOW,
-    );
+    let result = world.verify_logged_as(&leaf, &other, &world.ca, LOGGED_AT, &config);
     assert_fails(&result, "comparing public key PEMs");
 }

@@ -37,7 +37,7 @@ fn verify_with_keys(signer: &Signer, keys: &[&Signer]) -> VerifyResult {
     let config = policy_config(json!({"keys": files, "tLogVerify": false}));
     let subject = subject("image");
     let (payload, descriptor) = signed_layer(signer, &subject, &[]);
-    ratify_cosign::verify::verify_layer(&config, REFERENCE, &descriptor, payload, &subject, NOW)
+    verify_layer(&config, &descriptor, payload, &subject)
 }
 
 fn passes_with(kind: Kind) {
@@ -125,14 +125,7 @@ fn payload_signed_for_another_digest_fails() {
     let config = policy_config(json!({"keys": [{"file": key}], "tLogVerify": false}));
     let other = subject("another image");
     let (payload, descriptor) = signed_layer(&signer, &other, &[]);
-    let result = ratify_cosign::verify::verify_layer(
-        &config,
-        REFERENCE,
-        &descriptor,
-        payload,
-        &subject("image"),
-        NOW,
-    );
+    let result = verify_layer(&config, &descriptor, payload, &subject("image"));
     assert_fails(&result, "invalid or missing digest in claim");
 }
 
@@ -160,7 +153,7 @@ fn verify_logged(
         &payload,
         &[(SIGNATURE, b64(&signature)), (BUNDLE, rekor_bundle(&entry))],
     );
-    ratify_cosign::verify::verify_layer(&config, REFERENCE, &descriptor, payload, &subject, NOW)
+    verify_layer(&config, &descriptor, payload, &subject)
 }
 
 fn honest_body(payload: &[u8], signature: &[u8], pem: &str) -> Vec<u8> {
@@ -235,13 +228,6 @@ fn missing_rekor_bundle_fails_when_the_log_is_required() {
     }));
     let subject = subject("image");
     let (payload, descriptor) = signed_layer(&signer, &subject, &[]);
-    let result = ratify_cosign::verify::verify_layer(
-        &config,
-        REFERENCE,
-        &descriptor,
-        payload,
-        &subject,
-        NOW,
-    );
+    let result = verify_layer(&config, &descriptor, payload, &subject);
     assert_fails(&result, "offline verification failed");
 }

@@ -86,7 +86,9 @@ pub enum Content {
     Dsse(Envelope),
 }
 
-const HASH_ALGORITHMS: &[&str] = &[
+/// protobuf-specs `HashAlgorithm`, by number: the enum of bundles' message digests and of
+/// trusted roots' logs.
+pub(crate) const HASH_ALGORITHMS: &[&str] = &[
     "HASH_ALGORITHM_UNSPECIFIED",
     "SHA2_256",
     "SHA2_384",

@@ -123,21 +123,17 @@ pub(super) fn pem_logs(paths: &[PathBuf]) -> Result<Vec<TransparencyLog>, WireEr
 pub(super) fn read_certificates(path: &Path) -> Result<Vec<Vec<u8>>, WireError> {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
+    let unreadable = |e: rustls_pki_types::pem::Error| {
+        config_error(format!(
+            "cannot read certificates from {}: {e}",
+            path.display()
+        ))
+    };
     let certificates: Vec<Vec<u8>> = CertificateDer::pem_file_iter(path)
-        .map_err(|e| {
-            config_error(format!(
-                "cannot read certificates from {}: {e}",
-                path.display()
-            ))
-        })?
+        .map_err(unreadable)?
         .map(|c| c.map(|c| c.to_vec()))
         .collect::<Result<_, _>>()
-        .map_err(|e| {
-            config_error(format!(
-                "cannot read certificates from {}: {e}",
-                path.display()
-            ))
-        })?;
+        .map_err(unreadable)?;
     if certificates.is_empty() {
         return Err(config_error(format!(
             "no PEM certificate found in {}",

@@ -19,7 +19,8 @@ use webpki::{
 };
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use super::{cert_parts, oid_contents, rfc3339};
+use super::{cert_parts, rfc3339};
+use crate::der::oid_contents;
 
 /// id-kp-codeSigning (1.3.6.1.5.5.7.3.3), DER contents.
 const CODE_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
@@ -55,19 +56,10 @@ impl ExtendedKeyUsageValidator for GoCodeSigningUsage {
     }
 }
 
-/// cosign's wording around a chain failure on the legacy (signature layer) path
-/// (`TrustedCert`); sigstore-go reports the bare `x509:` error for bundles.
-pub fn cosign_error(x509_error: &str) -> String {
-    format!(
-        "cert verification failed: {x509_error}. Check your TUF root (see cosign initialize) or \
-         set a custom root with env var SIGSTORE_ROOT_FILE"
-    )
-}
-
 /// The leaf's path to one of `roots` through `intermediates` at `time` (unix seconds), via
 /// rustls-webpki, code-signing EKU required only if a certificate has an EKU extension,
 /// inclusive validity. Returns the chain leaf-first (leaf, intermediates..., root) as webpki
-/// built it. Errors are Go's `x509:` messages (wrap with [`cosign_error`] on the legacy path).
+/// built it. Errors are Go's `x509:` messages.
 ///
 /// `intermediates` may contain the root itself (sigstore-go's v0.1 bundles carry the whole
 /// chain): copies of a root are dropped from the intermediates, so the path ends at the anchor.

@@ -13,7 +13,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use regex::Regex;
 
-use super::{cert_parts, oid_contents, read_all, read_only, read_tlv};
+use super::CertParts;
+use crate::der::{oid_contents, read_all, read_only, read_tlv};
 
 const SAN_OID: &str = "2.5.29.17";
 const OTHER_NAME_OID: &str = "1.3.6.1.4.1.57264.1.7";
@@ -30,19 +31,11 @@ pub struct CertificateIdentity {
 }
 
 impl CertificateIdentity {
-    /// Reads the SANs and the Fulcio issuer of a DER certificate. Malformed email, DNS, URI or
-    /// IP names fail, as Go's certificate parser fails on them; a malformed or foreign
-    /// otherName is skipped, as cosign ignores it.
-    pub fn from_certificate(der: &[u8]) -> Result<Self, String> {
-        let parts = cert_parts(der)?;
-        let find = |dotted: &str| {
-            let oid = oid_contents(dotted);
-            parts
-                .extensions
-                .iter()
-                .find(|(id, _, _)| *id == oid.as_slice())
-                .map(|&(_, _, value)| value)
-        };
+    /// Reads the SANs and the Fulcio issuer of a certificate. Malformed email, DNS, URI or IP
+    /// names fail, as Go's certificate parser fails on them; a malformed or foreign otherName
+    /// is skipped, as cosign ignores it.
+    pub(crate) fn from_parts(parts: &CertParts<'_>) -> Result<Self, String> {
+        let find = |dotted: &str| parts.extension(&oid_contents(dotted));
         let sans = match find(SAN_OID) {
             Some(value) => subject_alternative_names(value)?,
             None => Vec::new(),
@@ -215,11 +208,11 @@ mod tests {
     use super::*;
 
     fn san(names: &[u8]) -> Vec<u8> {
-        super::super::encode_tlv(0x30, names)
+        crate::der::encode_tlv(0x30, names)
     }
 
     fn gn(tag: u8, contents: &[u8]) -> Vec<u8> {
-        super::super::encode_tlv(tag, contents)
+        crate::der::encode_tlv(tag, contents)
     }
 
     fn fulcio_other(value: &str) -> Vec<u8> {

@@ -10,25 +10,13 @@
 
 use sha2::{Digest as _, Sha256};
 
-use super::{cert_parts, encode_tlv, oid_contents, read_only, rfc3339};
+use super::{CertParts, cert_parts, rfc3339};
+use crate::der::{encode_tlv, oid_contents, read_all, read_only, read_tlv};
 use crate::keys::{Hash, KeyKind, PublicKey};
+use crate::trustroot::TransparencyLog;
 
 /// The embedded SCT list extension, 1.3.6.1.4.1.11129.2.4.2.
 const SCT_LIST_OID: &str = "1.3.6.1.4.1.11129.2.4.2";
-
-/// A trusted CT log: its ID (SHA-256 of its key's SPKI), key, and the period its key was valid
-/// for (inclusive, unix seconds; `None` = open).
-#[derive(Debug, Clone)]
-pub struct CtLog {
-    /// SHA-256 of the DER SPKI, as in the SCT's `log_id`.
-    pub log_id: [u8; 32],
-    /// The log's signing key.
-    pub key: PublicKey,
-    /// Start of the key's validity, unix seconds.
-    pub valid_from: Option<i64>,
-    /// End of the key's validity, unix seconds.
-    pub valid_until: Option<i64>,
-}
 
 /// One parsed SCT (v1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,10 +35,15 @@ pub struct Sct {
     pub signature: Vec<u8>,
 }
 
-/// Every embedded SCT (1.3.6.1.4.1.11129.2.4.2) must come from a known log, fall inside that
-/// log's validity, and verify (cosign legacy rule); `issuer` = the chain's second certificate.
-/// Returns how many SCTs verified. Error if the leaf has no SCT.
-pub fn verify_embedded_scts(leaf: &[u8], issuer: &[u8], logs: &[CtLog]) -> Result<usize, String> {
+/// Every embedded SCT (1.3.6.1.4.1.11129.2.4.2) of `leaf` must come from one of the CT `logs`
+/// (the first with its log ID), fall inside that log key's validity, and verify (cosign legacy
+/// rule); `issuer` = the chain's second certificate (DER). Returns how many SCTs verified.
+/// Error if the leaf has no SCT.
+pub(crate) fn verify_embedded_scts(
+    leaf: &CertParts<'_>,
+    issuer: &[u8],
+    logs: &[TransparencyLog],
+) -> Result<usize, String> {
     let scts = embedded_scts(leaf)?;
     if scts.is_empty() {
         return Err(
@@ -60,7 +53,7 @@ pub fn verify_embedded_scts(leaf: &[u8], issuer: &[u8], logs: &[CtLog]) -> Resul
     if logs.is_empty() {
         return Err("none of the CTFE keys have been found".into());
     }
-    let tbs = precert_tbs(leaf)?;
+    let tbs = without_sct_list(leaf)?;
     let issuer_spki = cert_parts(issuer)
         .map_err(|e| format!("error verifying embedded SCT: issuer: {e}"))?
         .spki;
@@ -71,9 +64,7 @@ pub fn verify_embedded_scts(leaf: &[u8], issuer: &[u8], logs: &[CtLog]) -> Resul
             .find(|l| l.log_id == sct.log_id)
             .ok_or("ctfe public key not found for embedded SCT")?;
         let seconds = i64::try_from(sct.timestamp_ms / 1000).unwrap_or(i64::MAX);
-        if log.valid_from.is_some_and(|s| seconds < s)
-            || log.valid_until.is_some_and(|e| seconds > e)
-        {
+        if !log.valid_for.contains(seconds) {
             return Err(format!(
                 "error verifying embedded SCT: SCT timestamp {} is outside the validity period \
                  of CT log {}",
@@ -89,14 +80,8 @@ pub fn verify_embedded_scts(leaf: &[u8], issuer: &[u8], logs: &[CtLog]) -> Resul
 }
 
 /// The SCTs in the leaf's SCT-list extension (empty if it has none).
-pub fn embedded_scts(leaf: &[u8]) -> Result<Vec<Sct>, String> {
-    let oid = oid_contents(SCT_LIST_OID);
-    let parts = cert_parts(leaf)?;
-    let Some(&(_, _, value)) = parts
-        .extensions
-        .iter()
-        .find(|(id, _, _)| *id == oid.as_slice())
-    else {
+fn embedded_scts(leaf: &CertParts<'_>) -> Result<Vec<Sct>, String> {
+    let Some(value) = leaf.extension(&oid_contents(SCT_LIST_OID)) else {
         return Ok(Vec::new());
     };
     // extnValue's OCTET STRING wraps a second OCTET STRING holding the TLS structure.
@@ -144,8 +129,12 @@ fn parse_sct(data: &[u8]) -> Result<Sct, String> {
 /// (certificate-transparency-go `x509.RemoveSCTList`). An extension list left empty is dropped,
 /// as Go's `asn1` omits an empty optional `[3]`.
 pub fn precert_tbs(leaf: &[u8]) -> Result<Vec<u8>, String> {
+    without_sct_list(&cert_parts(leaf)?)
+}
+
+/// [`precert_tbs`] of a certificate already located.
+fn without_sct_list(parts: &CertParts<'_>) -> Result<Vec<u8>, String> {
     let oid = oid_contents(SCT_LIST_OID);
-    let parts = cert_parts(leaf)?;
     let mut found = false;
     let mut contents = Vec::with_capacity(parts.tbs.full.len());
     for field in &parts.tbs_fields {
@@ -155,8 +144,8 @@ pub fn precert_tbs(leaf: &[u8]) -> Result<Vec<u8>, String> {
         }
         let list = read_only(field.contents, 0x30)?;
         let mut kept = Vec::with_capacity(list.contents.len());
-        for ext in super::read_all(list.contents)? {
-            let (id, _) = super::read_tlv(ext.contents)?;
+        for ext in read_all(list.contents)? {
+            let (id, _) = read_tlv(ext.contents)?;
             if id.tag == 0x06 && id.contents == oid.as_slice() {
                 found = true;
             } else {

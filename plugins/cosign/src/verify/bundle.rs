@@ -8,15 +8,13 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use ratify_plugin_sdk::wire::Descriptor;
 
-use super::report::{Check, KeyInfo, Outcome, summary};
+use super::report::{Check, KeyInfo, Outcome, Passed};
 use super::{certificate, evidence};
-use crate::bundle::intoto::parse_statement;
+use crate::bundle::dsse::INTOTO_PAYLOAD_TYPE;
+use crate::bundle::intoto::{Statement, parse_statement};
 use crate::bundle::{Bundle, Content, Material};
 use crate::config::TrustPolicy;
 use crate::keys::{Hash, PublicKey};
-
-/// The DSSE payload type of in-toto statements.
-const IN_TOTO: &str = "application/vnd.in-toto+json";
 
 /// Verifies the bundle in `layer` (its bytes: `bytes`) against `subject`.
 pub fn verify(
@@ -43,14 +41,16 @@ pub fn verify(
             }
         },
     };
+    // Read once: every check needs it to name the subject, and the report shows its predicate.
     let statement = match &bundle.content {
-        Content::Dsse(envelope) if envelope.payload_type == IN_TOTO => {
-            parse_statement(&envelope.payload).ok()
+        Content::Dsse(envelope) if envelope.payload_type == INTOTO_PAYLOAD_TYPE => {
+            Some(parse_statement(&envelope.payload))
         }
         _ => None,
     };
+    let signed = |key: &PublicKey| signed(key, &bundle, &signature, subject, statement.as_ref());
     let checks = match &bundle.material {
-        Material::PublicKey { .. } if policy.keys.is_empty() => vec![failed(
+        Material::PublicKey { .. } if policy.keys.is_empty() => vec![Check::failed(
             KeyInfo::default(),
             "the bundle is signed with a public key, but the policy names no keys".into(),
         )],
@@ -62,67 +62,87 @@ pub fn verify(
                     provider: "file".into(),
                     name: configured.file.display().to_string(),
                 };
-                check(key, true, || {
-                    let signer = configured.key.spki_der().to_vec();
-                    let times = log(policy, &bundle, &signature, &signer)?;
-                    signed(&configured.key, &bundle, &signature, subject)?;
+                let steps = || {
+                    let times = log(policy, &bundle, &signature, configured.key.spki_der())?;
+                    signed(&configured.key)?;
                     Ok(Passed {
                         log_verified: times.is_some(),
                         integrated_time: times.and_then(|t| t.first().copied()),
                         identity: None,
                     })
-                })
+                };
+                Check::new(key, true, steps())
             })
             .collect(),
-        Material::Certificate(_) | Material::Chain(_) => {
-            let (leaf, carried) = match &bundle.material {
-                Material::Certificate(leaf) => (leaf.clone(), Vec::new()),
-                Material::Chain(chain) => match chain.split_first() {
-                    Some((leaf, rest)) => (leaf.clone(), rest.to_vec()),
-                    None => (Vec::new(), Vec::new()),
-                },
-                Material::PublicKey { .. } => (Vec::new(), Vec::new()),
-            };
-            vec![check(KeyInfo::default(), false, || {
-                let keyless = policy.keyless.as_ref().ok_or(
-                    "the bundle is signed with a certificate, but the policy names only keys",
-                )?;
-                // The certificate must hold at every time the log vouches for (sigstore-go);
-                // without the log, now.
-                let times = match log(policy, &bundle, &signature, &leaf)? {
-                    Some(times) if times.is_empty() => {
-                        return Err("no valid observer timestamps found: the log entries carry no verified inclusion promise".into());
-                    }
-                    Some(times) => times,
-                    None => vec![now],
-                };
-                let mut certified = None;
-                for at in &times {
-                    certified = Some(certificate::verify(
-                        keyless,
-                        &policy.ct_logs,
-                        &leaf,
-                        &carried,
-                        *at,
-                    )?);
-                }
-                let certified = certified.ok_or("no time to check the certificate at")?;
-                signed(&certified.key, &bundle, &signature, subject)?;
-                Ok(Passed {
-                    log_verified: policy.tlog_verify,
-                    integrated_time: policy.tlog_verify.then(|| times.first().copied()).flatten(),
-                    identity: Some(certified.identity),
-                })
-            })]
+        Material::Certificate(leaf) => {
+            vec![keyless(policy, &bundle, &signature, leaf, &[], now, signed)]
         }
+        Material::Chain(chain) => {
+            let (leaf, carried) = chain
+                .split_first()
+                .map_or((&[][..], &[][..]), |(leaf, rest)| (leaf.as_slice(), rest));
+            vec![keyless(
+                policy, &bundle, &signature, leaf, carried, now, signed,
+            )]
+        }
+    };
+    let (predicate_type, predicate) = match statement {
+        Some(Ok(statement)) => (Some(statement.predicate_type), Some(statement.predicate)),
+        _ => (None, None),
     };
     Outcome {
         signature: B64.encode(&signature),
         digest: layer.digest.clone(),
-        predicate_type: statement.as_ref().map(|s| s.predicate_type.clone()),
-        predicate: statement.map(|s| s.predicate),
+        predicate_type,
+        predicate,
         checks,
     }
+}
+
+/// The one check of a bundle signed with the certificate `leaf` (DER), `carried` being the
+/// rest of the bundle's chain; `signed` checks the signature with the certificate's key.
+fn keyless(
+    policy: &TrustPolicy,
+    bundle: &Bundle,
+    signature: &[u8],
+    leaf: &[u8],
+    carried: &[Vec<u8>],
+    now: i64,
+    signed: impl Fn(&PublicKey) -> Result<(), String>,
+) -> Check {
+    let steps = || {
+        let keyless = policy
+            .keyless
+            .as_ref()
+            .ok_or("the bundle is signed with a certificate, but the policy names only keys")?;
+        // The certificate must hold at every time the log vouches for (sigstore-go); without
+        // the log, now.
+        let times = match log(policy, bundle, signature, leaf)? {
+            Some(times) if times.is_empty() => {
+                return Err("no valid observer timestamps found: the log entries carry no verified inclusion promise".into());
+            }
+            Some(times) => times,
+            None => vec![now],
+        };
+        let mut certified = None;
+        for at in &times {
+            certified = Some(certificate::verify(
+                keyless,
+                &policy.ct_logs,
+                leaf,
+                carried,
+                *at,
+            )?);
+        }
+        let certified = certified.ok_or("no time to check the certificate at")?;
+        signed(&certified.key)?;
+        Ok(Passed {
+            log_verified: policy.tlog_verify,
+            integrated_time: policy.tlog_verify.then(|| times.first().copied()).flatten(),
+            identity: Some(certified.identity),
+        })
+    };
+    Check::new(KeyInfo::default(), false, steps())
 }
 
 /// The log's SET-backed times when the policy requires the log, else `None`.
@@ -138,12 +158,14 @@ fn log(
     evidence::bundle_entries(policy, bundle, signature, signer).map(Some)
 }
 
-/// The signature is `key`'s, over what names this subject.
+/// The signature is `key`'s, over what names this subject. `statement` is the DSSE payload
+/// read as an in-toto statement, present exactly when the payload type is in-toto's.
 fn signed(
     key: &PublicKey,
     bundle: &Bundle,
     signature: &[u8],
     subject: &Descriptor,
+    statement: Option<&Result<Statement, String>>,
 ) -> Result<(), String> {
     let (algorithm, subject_hex) = subject
         .digest
@@ -160,13 +182,13 @@ fn signed(
                         .unwrap_or(Err(e))
                 })
                 .map_err(|e| format!("failed to verify signature: {e}"))?;
-            if envelope.payload_type != IN_TOTO {
+            let Some(statement) = statement else {
                 return Err(format!(
                     "DSSE payload type {:?} is not an in-toto statement",
                     envelope.payload_type
                 ));
-            }
-            let statement = parse_statement(&envelope.payload)?;
+            };
+            let statement = statement.as_ref().map_err(String::clone)?;
             let names_subject = statement.subjects.iter().any(|(_, digests)| {
                 digests
                     .get(algorithm)
@@ -209,35 +231,5 @@ fn curve_hash(key: &PublicKey) -> Option<Hash> {
         crate::keys::KeyKind::EcdsaP384 => Some(Hash::Sha384),
         crate::keys::KeyKind::EcdsaP521 => Some(Hash::Sha512),
         _ => None,
-    }
-}
-
-/// What a passing check established.
-struct Passed {
-    log_verified: bool,
-    integrated_time: Option<i64>,
-    identity: Option<serde_json::Value>,
-}
-
-fn check(key: KeyInfo, with_key: bool, steps: impl FnOnce() -> Result<Passed, String>) -> Check {
-    match steps() {
-        Ok(passed) => Check {
-            is_success: true,
-            bundle_verified: passed.log_verified,
-            error: None,
-            summary: summary(passed.log_verified, with_key),
-            key,
-            identity: passed.identity,
-            integrated_time: passed.integrated_time,
-        },
-        Err(error) => failed(key, error),
-    }
-}
-
-fn failed(key: KeyInfo, error: String) -> Check {
-    Check {
-        error: Some(error),
-        key,
-        ..Check::default()
     }
 }

@@ -6,9 +6,10 @@
 use serde_json::{Value, json};
 
 use crate::config::Keyless;
+use crate::fulcio::cert_parts;
 use crate::fulcio::chain::{valid_at, verify_chain};
 use crate::fulcio::identity::CertificateIdentity;
-use crate::fulcio::sct::{CtLog, verify_embedded_scts};
+use crate::fulcio::sct::verify_embedded_scts;
 use crate::keys::PublicKey;
 use crate::trustroot::TransparencyLog;
 
@@ -71,27 +72,21 @@ pub fn verify(
             })
         )
     })?;
+    // Located once for the SCTs, the identity and the key; the leaf already parsed above, so
+    // its SPKI is the one a full parse would give.
+    let parts = cert_parts(leaf)?;
     if keyless.ct_log_verify {
         let issuer = chain
             .get(1)
             .ok_or("the certificate's chain has no issuer to check its SCTs against")?;
-        let logs: Vec<CtLog> = ct_logs
-            .iter()
-            .map(|log| CtLog {
-                log_id: log.log_id,
-                key: log.key.clone(),
-                valid_from: log.valid_for.start,
-                valid_until: log.valid_for.end,
-            })
-            .collect();
-        verify_embedded_scts(leaf, issuer, &logs)?;
+        verify_embedded_scts(&parts, issuer, ct_logs)?;
     }
-    let identity = CertificateIdentity::from_certificate(leaf)?;
+    let identity = CertificateIdentity::from_parts(&parts)?;
     if let Some(policy) = &keyless.identity {
         policy.check(&identity)?;
     }
     Ok(Certified {
-        key: PublicKey::from_certificate(leaf)?,
+        key: PublicKey::from_spki_der(parts.spki)?,
         identity: json!({"subjects": identity.sans, "issuer": identity.issuer}),
     })
 }

@@ -11,7 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use sha2::{Digest, Sha256};
 
-use crate::bundle::{Bundle, Content};
+use crate::bundle::{Bundle, Content, MAX_TLOG_ENTRIES};
 use crate::config::TrustPolicy;
 use crate::legacy::RekorBundle;
 use crate::rekor::body::Body;
@@ -19,9 +19,6 @@ use crate::rekor::checkpoint::verify_checkpoint;
 use crate::rekor::merkle::{leaf_hash, verify_inclusion};
 use crate::rekor::set::{RekorPayload, verify_set};
 use crate::trustroot::TransparencyLog;
-
-/// Log entries looked at per bundle.
-const MAX_ENTRIES: usize = 32;
 
 /// The Rekor log with this id whose key was valid at `time`.
 fn log_for<'a>(
@@ -117,7 +114,8 @@ pub fn bundle_entries(
     }
     let mut times = Vec::new();
     let mut verified = 0;
-    for entry in bundle.tlog_entries.iter().take(MAX_ENTRIES) {
+    // The bundle reader refuses more entries than this; the cap is repeated where the work is.
+    for entry in bundle.tlog_entries.iter().take(MAX_TLOG_ENTRIES) {
         let log = log_for(policy, &entry.log_id, entry.integrated_time)?;
         let (body, kind, version) = Body::parse(&entry.canonicalized_body)?;
         if kind != entry.kind || version != entry.version {

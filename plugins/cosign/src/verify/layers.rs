@@ -3,9 +3,11 @@
 //! the payload's claim that it signs this subject's digest. Each configured key is tried and
 //! reported on its own, as Ratify does; keyless is one check.
 
+use std::borrow::Cow;
+
 use ratify_plugin_sdk::wire::Descriptor;
 
-use super::report::{Check, KeyInfo, Outcome, summary};
+use super::report::{Check, KeyInfo, Outcome, Passed};
 use super::{Subject, certificate, evidence};
 use crate::bundle::protojson::std_base64;
 use crate::config::{ConfiguredKey, Keyless, TrustPolicy};
@@ -42,11 +44,15 @@ pub fn verify(
         Ok(parsed) => parsed,
         Err(e) => return Outcome::unreadable(&layer.digest, KeyInfo::default(), e),
     };
+    // Decoded once for every signer. Go's decoder, as cosign's: line breaks inside the base64
+    // are skipped.
+    let signature = std_base64(&parsed.signature_b64)
+        .map_err(|e| format!("the signature annotation is not base64: {e}"));
     let mut signers: Vec<Signer> = policy.keys.iter().map(Signer::Key).collect();
     signers.extend(policy.keyless.as_ref().map(Signer::Keyless));
     let checks = signers
         .iter()
-        .map(|signer| check(policy, &parsed, signer, subject, now))
+        .map(|signer| check(policy, &parsed, &signature, signer, subject, now))
         .collect();
     Outcome {
         signature: parsed.signature_b64.clone(),
@@ -60,6 +66,7 @@ pub fn verify(
 fn check(
     policy: &TrustPolicy,
     layer: &SignatureLayer,
+    signature: &Result<Vec<u8>, String>,
     signer: &Signer,
     subject: &Subject<'_>,
     now: i64,
@@ -72,42 +79,42 @@ fn check(
         Signer::Keyless(_) => KeyInfo::default(),
     };
     let mut integrated_time = None;
-    match steps(policy, layer, signer, subject, now, &mut integrated_time) {
-        Ok(identity) => Check {
-            is_success: true,
-            bundle_verified: integrated_time.is_some(),
-            integrated_time,
-            error: None,
-            summary: summary(integrated_time.is_some(), matches!(signer, Signer::Key(_))),
-            key,
-            identity,
-        },
-        Err(error) => Check {
-            is_success: false,
-            bundle_verified: integrated_time.is_some(),
-            error: Some(error),
-            key,
-            ..Check::default()
-        },
+    let result = steps(
+        policy,
+        layer,
+        signature,
+        signer,
+        subject,
+        now,
+        &mut integrated_time,
+    )
+    .map(|identity| Passed {
+        log_verified: integrated_time.is_some(),
+        integrated_time,
+        identity,
+    });
+    Check {
+        // Reported on failure too: the log's evidence verified before a later step failed.
+        bundle_verified: integrated_time.is_some(),
+        ..Check::new(key, matches!(signer, Signer::Key(_)), result)
     }
 }
 
 fn steps(
     policy: &TrustPolicy,
     layer: &SignatureLayer,
+    signature: &Result<Vec<u8>, String>,
     signer: &Signer,
     subject: &Subject<'_>,
     now: i64,
     integrated_time: &mut Option<i64>,
 ) -> Result<Option<serde_json::Value>, String> {
-    // Go's decoder, as cosign's: line breaks inside the base64 are skipped.
-    let signature = std_base64(&layer.signature_b64)
-        .map_err(|e| format!("the signature annotation is not base64: {e}"))?;
+    let signature = signature.as_ref().map_err(String::clone)?;
     let signer_der = match signer {
-        Signer::Key(key) => key.key.spki_der().to_vec(),
+        Signer::Key(key) => key.key.spki_der(),
         Signer::Keyless(_) => layer
             .certificate
-            .clone()
+            .as_deref()
             .ok_or("no certificate found on signature")?,
     };
     let mut time = None;
@@ -120,24 +127,24 @@ fn steps(
             bundle,
             &layer.signature_b64,
             &layer.payload,
-            &signer_der,
+            signer_der,
         )?);
         *integrated_time = time;
     }
     let (key, identity) = match signer {
-        Signer::Key(key) => (key.key.clone(), None),
+        Signer::Key(key) => (Cow::Borrowed(&key.key), None),
         Signer::Keyless(keyless) => {
             let certified = certificate::verify(
                 keyless,
                 &policy.ct_logs,
-                &signer_der,
+                signer_der,
                 &layer.chain,
                 time.unwrap_or(now),
             )?;
-            (certified.key, Some(certified.identity))
+            (Cow::Owned(certified.key), Some(certified.identity))
         }
     };
-    key.verify(&layer.payload, &signature)
+    key.verify(&layer.payload, signature)
         .map_err(|e| format!("failed to verify signature: {e}"))?;
     let claims = parse_simple_signing(&layer.payload)?;
     if claims.docker_manifest_digest != subject.descriptor.digest {

@@ -17,7 +17,7 @@ use ratify_plugin_sdk::verifier::VerifyRequest;
 use ratify_plugin_sdk::wire::oci::ImageManifest;
 use ratify_plugin_sdk::wire::{Descriptor, VerifyResult, WireError};
 
-use crate::config::CosignConfig;
+use crate::config::{CosignConfig, TrustPolicy};
 pub use predicates::AttestationMemory;
 pub use report::{Check, KeyInfo, Outcome};
 
@@ -98,23 +98,13 @@ pub fn verify_layer(
     subject: &Descriptor,
     now: i64,
 ) -> VerifyResult {
-    match config.policy_for(reference) {
-        Ok(policy) => report::result(
-            policy,
-            &[layers::verify(
-                policy,
-                layer,
-                payload,
-                &Subject {
-                    reference,
-                    descriptor: subject,
-                },
-                now,
-            )],
-            &[],
-        ),
-        Err(reason) => report::failed(reason, None),
-    }
+    let named = Subject {
+        reference,
+        descriptor: subject,
+    };
+    verify_one(config, reference, |policy| {
+        layers::verify(policy, layer, payload, &named, now)
+    })
 }
 
 /// As [`verify_layer`], for a Sigstore bundle layer.
@@ -126,12 +116,19 @@ pub fn verify_bundle(
     subject: &Descriptor,
     now: i64,
 ) -> VerifyResult {
+    verify_one(config, reference, |policy| {
+        bundle::verify(policy, layer, bytes, subject, now)
+    })
+}
+
+/// The report on the one signature `check` verifies under `reference`'s policy.
+fn verify_one(
+    config: &CosignConfig,
+    reference: &str,
+    check: impl FnOnce(&TrustPolicy) -> Outcome,
+) -> VerifyResult {
     match config.policy_for(reference) {
-        Ok(policy) => report::result(
-            policy,
-            &[bundle::verify(policy, layer, bytes, subject, now)],
-            &[],
-        ),
+        Ok(policy) => report::result(policy, &[check(policy)], &[]),
         Err(reason) => report::failed(reason, None),
     }
 }

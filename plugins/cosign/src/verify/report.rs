@@ -46,6 +46,43 @@ pub struct Check {
     pub integrated_time: Option<i64>,
 }
 
+/// What a passing check established.
+pub(crate) struct Passed {
+    /// Whether the transparency log's evidence verified offline.
+    pub log_verified: bool,
+    /// The log's integrated time the signature was judged at.
+    pub integrated_time: Option<i64>,
+    /// The certificate's identity, for keyless.
+    pub identity: Option<Value>,
+}
+
+impl Check {
+    /// The check of `key` (a key file when `with_key`, else a certificate) that `steps` made.
+    pub(crate) fn new(key: KeyInfo, with_key: bool, steps: Result<Passed, String>) -> Self {
+        match steps {
+            Ok(passed) => Check {
+                is_success: true,
+                bundle_verified: passed.log_verified,
+                error: None,
+                summary: summary(passed.log_verified, with_key),
+                key,
+                identity: passed.identity,
+                integrated_time: passed.integrated_time,
+            },
+            Err(error) => Check::failed(key, error),
+        }
+    }
+
+    /// A check of `key` that failed for `error`.
+    pub(crate) fn failed(key: KeyInfo, error: String) -> Self {
+        Check {
+            error: Some(error),
+            key,
+            ..Check::default()
+        }
+    }
+}
+
 /// One signature (a layer, or a bundle) and its verifications.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
@@ -66,11 +103,7 @@ impl Outcome {
     pub fn unreadable(digest: &str, key: KeyInfo, reason: String) -> Self {
         Outcome {
             digest: digest.to_string(),
-            checks: vec![Check {
-                error: Some(reason),
-                key,
-                ..Check::default()
-            }],
+            checks: vec![Check::failed(key, reason)],
             ..Outcome::default()
         }
     }
@@ -86,7 +119,7 @@ impl Outcome {
 }
 
 /// Ratify's summary sentences for a successful check.
-pub fn summary(bundle_verified: bool, with_key: bool) -> Vec<String> {
+fn summary(bundle_verified: bool, with_key: bool) -> Vec<String> {
     let mut out = vec!["The cosign claims were validated.".to_string()];
     if bundle_verified {
         out.push("Existence of the claims in the transparency log was verified offline.".into());

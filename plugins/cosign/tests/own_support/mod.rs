@@ -125,6 +125,28 @@ pub fn policy_config(policy: serde_json::Value) -> CosignConfig {
     config(serde_json::json!({ "trustPolicies": [entry] }))
 }
 
+/// Verifies a simple-signing layer (`descriptor`, its bytes `payload`) for `subject`, as the
+/// subject [`REFERENCE`] at [`NOW`].
+pub fn verify_layer(
+    config: &CosignConfig,
+    descriptor: &Descriptor,
+    payload: Vec<u8>,
+    subject: &Descriptor,
+) -> VerifyResult {
+    ratify_cosign::verify::verify_layer(config, REFERENCE, descriptor, payload, subject, NOW)
+}
+
+/// Verifies a bundle layer (`layer`, its bytes `bytes`) for `subject`, as the subject
+/// [`REFERENCE`] at [`NOW`].
+pub fn verify_bundle(
+    config: &CosignConfig,
+    layer: &Descriptor,
+    bytes: &[u8],
+    subject: &Descriptor,
+) -> VerifyResult {
+    ratify_cosign::verify::verify_bundle(config, REFERENCE, layer, bytes, subject, NOW)
+}
+
 /// Asserts success, showing the whole result when it is not.
 pub fn assert_passes(result: &VerifyResult) {
     assert!(

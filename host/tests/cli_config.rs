@@ -109,10 +109,7 @@ fn an_unreachable_registry_denies_with_a_clear_error() {
         LIMIT,
     );
     assert_eq!(run.code, Some(1), "{run:?}");
-    let message = run.json()["verifierReports"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let message = run.first_message();
     assert!(
         message.contains(&subject.replace("/app:v1", "")) && message.contains("Connection refused"),
         "{message}"

@@ -223,10 +223,7 @@ fn more_referrers_than_the_cap_deny_instead_of_truncating() {
         json!({"verifier": {"plugins": [{"name": "sbom"}]}, "executor": {"maxReferrers": 0}});
     let run = verify_with("v1", &config);
     assert_eq!(run.code, Some(1), "{run:?}");
-    let message = run.json()["verifierReports"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let message = run.first_message();
     assert!(message.contains("more than 0 referrers"), "{message}");
 }
 
@@ -275,10 +272,7 @@ fn a_store_cannot_pass_off_another_images_referrer() {
         LIMIT,
     );
     assert_eq!(run.code, Some(1), "{run:?}");
-    let message = run.json()["verifierReports"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let message = run.first_message();
     assert!(
         message.contains("but its manifest's subject is"),
         "{message}"

@@ -6,15 +6,16 @@
 
 mod support;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::cosign::{COSIGN_SIG, Layout, key_pair};
-use support::ratify;
+use support::{Run, ratify};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-fn config(home: &std::path::Path, key: &std::path::Path, extra: Value) -> String {
+fn config(home: &Path, key: &Path, extra: Value) -> String {
     let mut cosign = json!({
         "name": "cosign", "artifactTypes": COSIGN_SIG,
         "trustPolicies": [{"name": "caps", "version": "1.0.0", "scopes": ["*"],
@@ -30,6 +31,26 @@ fn config(home: &std::path::Path, key: &std::path::Path, extra: Value) -> String
         "verifier": {"version": "1.0.0", "plugins": [cosign]},
     });
     support::write_config(home, &config).display().to_string()
+}
+
+/// In `work`: a copy of the example layout whose `v1` and `gpl` images carry a cosign
+/// signature (a `.sig` tag) by a fresh key; and that key's public half.
+fn signed_layout(work: &Path) -> (Layout, PathBuf) {
+    let (key, public) = key_pair(work, "k");
+    let mut layout = Layout::copy_example(work);
+    layout.sign(&layout.tagged("v1"), &key, false);
+    layout.sign(&layout.tagged("gpl"), &key, false);
+    (layout, public)
+}
+
+/// `ratify verify` of the layout's image tagged `tag`, on disk.
+fn verify_tag(layout: &Layout, tag: &str, config: &str, home: &Path) -> Run {
+    let subject = format!("{}:{tag}", layout.dir.display());
+    ratify(
+        &["verify", "--oci-layout", "-s", &subject, "-c", config],
+        home,
+        LIMIT,
+    )
 }
 
 /// Replaces the layers of the `.sig` manifest tagged for `tag` with `layers` copies of its
@@ -64,22 +85,12 @@ fn reshape_signature(layout: &mut Layout, tag: &str, layers: usize, size: Option
 #[test]
 fn more_signatures_than_max_signatures_are_denied() {
     let work = tempfile::tempdir().unwrap();
-    let (key, public) = key_pair(work.path(), "k");
-    let mut layout = Layout::copy_example(work.path());
-    layout.sign(&layout.tagged("v1"), &key, false);
-    layout.sign(&layout.tagged("gpl"), &key, false);
+    let (mut layout, public) = signed_layout(work.path());
     reshape_signature(&mut layout, "v1", 101, None);
     reshape_signature(&mut layout, "gpl", 100, None);
     let home = tempfile::tempdir().unwrap();
     let config = config(home.path(), &public, json!({}));
-    let verify = |tag: &str| {
-        let subject = format!("{}:{tag}", layout.dir.display());
-        ratify(
-            &["verify", "--oci-layout", "-s", &subject, "-c", &config],
-            home.path(),
-            LIMIT,
-        )
-    };
+    let verify = |tag: &str| verify_tag(&layout, tag, &config, home.path());
     let over = verify("v1");
     assert_eq!(over.code, Some(1), "{over:?}");
     assert!(
@@ -98,21 +109,13 @@ fn more_signatures_than_max_signatures_are_denied() {
 #[test]
 fn a_layer_beyond_max_layer_bytes_is_denied() {
     let work = tempfile::tempdir().unwrap();
-    let (key, public) = key_pair(work.path(), "k");
-    let mut layout = Layout::copy_example(work.path());
-    layout.sign(&layout.tagged("v1"), &key, false);
-    layout.sign(&layout.tagged("gpl"), &key, false);
+    let (mut layout, public) = signed_layout(work.path());
     reshape_signature(&mut layout, "v1", 1, Some(32 * 1024 * 1024 + 1));
     reshape_signature(&mut layout, "gpl", 1, Some(4096));
     let home = tempfile::tempdir().unwrap();
     let verify = |tag: &str, extra: Value| {
         let config = config(home.path(), &public, extra);
-        let subject = format!("{}:{tag}", layout.dir.display());
-        ratify(
-            &["verify", "--oci-layout", "-s", &subject, "-c", &config],
-            home.path(),
-            LIMIT,
-        )
+        verify_tag(&layout, tag, &config, home.path())
     };
     let default_cap = verify("v1", json!({}));
     assert_eq!(default_cap.code, Some(1), "{default_cap:?}");

@@ -8,13 +8,13 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::cosign::{BUNDLE, COSIGN_SIG, Layout, key_pair};
-use support::ratify;
-use support::registry::{Registry, push};
+use support::registry::{self, Registry, push};
+use support::{Run, ratify};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const SLSA: &str = "https://slsa.dev/provenance/v1";
@@ -58,8 +58,61 @@ fn mixed_config_with(home: &Path, key: &Path, required: &[&str]) -> String {
     support::write_config(home, &config).display().to_string()
 }
 
+/// In `work`: the policy's `trusted` key pair (private, public), a `stranger`'s private key,
+/// and a copy of the example layout to sign in.
+fn keys_and_layout(work: &Path) -> (PathBuf, PathBuf, PathBuf, Layout) {
+    let (trusted, trusted_pub) = key_pair(work, "trusted");
+    let (stranger, _) = key_pair(work, "stranger");
+    (trusted, trusted_pub, stranger, Layout::copy_example(work))
+}
+
+/// A layout pushed to a registry started for it, and the config its tags are verified with.
+struct Pushed {
+    _registry: Registry,
+    repo: String,
+    home: tempfile::TempDir,
+    config: String,
+}
+
+impl Pushed {
+    /// Pushes `layout` as `<registry>/<name>`; `config` writes the config into a scratch home.
+    fn new(layout: &Layout, name: &str, config: impl FnOnce(&Path) -> String) -> Self {
+        let registry = Registry::start();
+        let repo = format!("{}/{name}", registry.addr);
+        push(&layout.dir.display().to_string(), &repo, &[]);
+        let home = tempfile::tempdir().unwrap();
+        let config = config(home.path());
+        Pushed {
+            _registry: registry,
+            repo,
+            home,
+            config,
+        }
+    }
+
+    /// `ratify verify` of the image tagged `tag` in the registry.
+    fn verify(&self, tag: &str) -> Run {
+        registry::verify(
+            &format!("{}:{tag}", self.repo),
+            &self.config,
+            self.home.path(),
+        )
+    }
+}
+
+/// The report on the artifact of type `artifact_type` in a `ratify verify` run.
+fn report(run: &Run, artifact_type: &str) -> Value {
+    run.json()["verifierReports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["artifactType"] == artifact_type)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {artifact_type} report: {run:?}"))
+}
+
 /// The verifier reports of a `ratify verify` run, by artifact type: (type, isSuccess).
-fn reports(run: &support::Run) -> Vec<(String, bool)> {
+fn reports(run: &Run) -> Vec<(String, bool)> {
     let mut out: Vec<(String, bool)> = run.json()["verifierReports"]
         .as_array()
         .unwrap()
@@ -78,9 +131,7 @@ fn reports(run: &support::Run) -> Vec<(String, bool)> {
 #[test]
 fn cosign_legacy_tags_and_referrers_verify_through_a_registry_with_notation() {
     let work = tempfile::tempdir().unwrap();
-    let (trusted, trusted_pub) = key_pair(work.path(), "trusted");
-    let (stranger, _) = key_pair(work.path(), "stranger");
-    let mut layout = Layout::copy_example(work.path());
+    let (trusted, trusted_pub, stranger, mut layout) = keys_and_layout(work.path());
     // v1: Notation-signed in the example, plus a legacy .sig tag.
     layout.sign(&layout.tagged("v1"), &trusted, false);
     // cyclonedx: Notation-signed, plus an OCI 1.1 cosign referrer.
@@ -90,20 +141,9 @@ fn cosign_legacy_tags_and_referrers_verify_through_a_registry_with_notation() {
     // unsigned: a valid cosign signature, but no Notation signature at all.
     layout.sign(&layout.tagged("unsigned"), &trusted, true);
 
-    let registry = Registry::start();
-    let repo = format!("{}/cosigned", registry.addr);
-    push(&layout.dir.display().to_string(), &repo, &[]);
-    let home = tempfile::tempdir().unwrap();
-    let config = mixed_config(home.path(), &trusted_pub);
-    let verify = |tag: &str| {
-        ratify(
-            &["verify", "-s", &format!("{repo}:{tag}"), "-c", &config],
-            home.path(),
-            LIMIT,
-        )
-    };
+    let pushed = Pushed::new(&layout, "cosigned", |home| mixed_config(home, &trusted_pub));
 
-    let v1 = verify("v1");
+    let v1 = pushed.verify("v1");
     assert_eq!(v1.code, Some(0), "{v1:?}");
     let kinds = reports(&v1);
     assert!(kinds.contains(&(COSIGN_SIG.into(), true)), "{kinds:?}");
@@ -111,13 +151,7 @@ fn cosign_legacy_tags_and_referrers_verify_through_a_registry_with_notation() {
         kinds.contains(&("application/vnd.cncf.notary.signature".into(), true)),
         "{kinds:?}"
     );
-    let cosign = v1.json()["verifierReports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["artifactType"] == COSIGN_SIG)
-        .cloned()
-        .unwrap();
+    let cosign = report(&v1, COSIGN_SIG);
     assert_eq!(cosign["verifierName"], json!("cosign"), "{cosign}");
     assert_eq!(
         cosign["extensions"]["trustPolicy"],
@@ -125,14 +159,14 @@ fn cosign_legacy_tags_and_referrers_verify_through_a_registry_with_notation() {
         "{cosign}"
     );
 
-    let referrer = verify("cyclonedx");
+    let referrer = pushed.verify("cyclonedx");
     assert_eq!(referrer.code, Some(0), "{referrer:?}");
     assert!(
         reports(&referrer).contains(&(COSIGN_SIG.into(), true)),
         "{referrer:?}"
     );
 
-    let stranger = verify("gpl");
+    let stranger = pushed.verify("gpl");
     assert_eq!(stranger.code, Some(1), "{stranger:?}");
     assert!(
         reports(&stranger).contains(&(COSIGN_SIG.into(), false)),
@@ -143,7 +177,7 @@ fn cosign_legacy_tags_and_referrers_verify_through_a_registry_with_notation() {
         "{stranger:?}"
     );
 
-    let unsigned = verify("unsigned");
+    let unsigned = pushed.verify("unsigned");
     assert_eq!(
         unsigned.code,
         Some(1),
@@ -156,11 +190,12 @@ fn cosign_legacy_tags_and_referrers_verify_through_a_registry_with_notation() {
     );
 
     // The same layout, verified on disk with the same config, answers the same.
+    let (config, home) = (&pushed.config, pushed.home.path());
     for (tag, code) in [("v1", 0), ("cyclonedx", 0), ("gpl", 1)] {
         let subject = format!("{}:{tag}", layout.dir.display());
         let run = ratify(
-            &["verify", "--oci-layout", "-s", &subject, "-c", &config],
-            home.path(),
+            &["verify", "--oci-layout", "-s", &subject, "-c", config],
+            home,
             LIMIT,
         );
         assert_eq!(run.code, Some(code), "{tag} from the layout: {run:?}");
@@ -170,9 +205,7 @@ fn cosign_legacy_tags_and_referrers_verify_through_a_registry_with_notation() {
 #[test]
 fn required_provenance_attestations_come_from_the_subjects_bundles() {
     let work = tempfile::tempdir().unwrap();
-    let (trusted, trusted_pub) = key_pair(work.path(), "trusted");
-    let (stranger, _) = key_pair(work.path(), "stranger");
-    let mut layout = Layout::copy_example(work.path());
+    let (trusted, trusted_pub, stranger, mut layout) = keys_and_layout(work.path());
     // v1: a cosign signature and a SLSA provenance attestation.
     layout.sign(&layout.tagged("v1"), &trusted, false);
     layout.attest(&layout.tagged("v1"), &trusted, SLSA);
@@ -187,28 +220,13 @@ fn required_provenance_attestations_come_from_the_subjects_bundles() {
     layout.sign(&layout.tagged("gpl"), &trusted, false);
     layout.attest(&layout.tagged("gpl"), &stranger, SLSA);
 
-    let registry = Registry::start();
-    let repo = format!("{}/attested", registry.addr);
-    push(&layout.dir.display().to_string(), &repo, &[]);
-    let home = tempfile::tempdir().unwrap();
-    let config = mixed_config_with(home.path(), &trusted_pub, &[SLSA]);
-    let verify = |tag: &str| {
-        ratify(
-            &["verify", "-s", &format!("{repo}:{tag}"), "-c", &config],
-            home.path(),
-            LIMIT,
-        )
-    };
+    let pushed = Pushed::new(&layout, "attested", |home| {
+        mixed_config_with(home, &trusted_pub, &[SLSA])
+    });
 
-    let v1 = verify("v1");
+    let v1 = pushed.verify("v1");
     assert_eq!(v1.code, Some(0), "{v1:?}");
-    let attestation = v1.json()["verifierReports"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["artifactType"] == BUNDLE)
-        .cloned()
-        .unwrap();
+    let attestation = report(&v1, BUNDLE);
     assert_eq!(attestation["isSuccess"], json!(true), "{attestation}");
     let signature = &attestation["extensions"]["signatures"][0];
     assert_eq!(signature["predicateType"], json!(SLSA), "{attestation}");
@@ -219,7 +237,7 @@ fn required_provenance_attestations_come_from_the_subjects_bundles() {
     );
 
     // No provenance: every cosign report fails, naming the missing type.
-    let missing = verify("cyclonedx");
+    let missing = pushed.verify("cyclonedx");
     assert_eq!(missing.code, Some(1), "{missing:?}");
     assert!(
         missing.stdout.contains(
@@ -233,7 +251,7 @@ fn required_provenance_attestations_come_from_the_subjects_bundles() {
     );
 
     // Provenance signed by an untrusted key is no provenance.
-    let untrusted = verify("gpl");
+    let untrusted = pushed.verify("gpl");
     assert_eq!(untrusted.code, Some(1), "{untrusted:?}");
     assert!(
         untrusted

@@ -9,7 +9,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{Run, example_layout, plugin_dir, processes_mentioning, ratify, write_config};
+use support::{Run, cli, example_layout, plugin_dir, processes_mentioning, ratify, write_config};
 
 /// Deadline for one verification in these tests.
 const DEADLINE_MS: u64 = 1500;
@@ -17,7 +17,7 @@ const DEADLINE_MS: u64 = 1500;
 const MARGIN: Duration = Duration::from_millis(2500);
 
 /// The misbehaving verifier, run as `ratify-<plugin>`, with extra config keys.
-fn run_with(plugin: &str, extra: Value, executor: Value) -> (Run, String) {
+fn run_with(plugin: &str, extra: Value, executor: Value) -> Run {
     let plugins = plugin_dir(&[(plugin, "ratify-misbehave")]);
     let home = tempfile::tempdir().unwrap();
     let mut verifier =
@@ -51,7 +51,7 @@ fn run_with(plugin: &str, extra: Value, executor: Value) -> (Run, String) {
         "plugin processes left behind: {:?}\n{run:?}",
         processes_mentioning(&dir)
     );
-    (run, dir)
+    run
 }
 
 fn assert_within(run: &Run, deadline_ms: u64) {
@@ -81,6 +81,13 @@ fn assert_denied(run: &Run, plugin: &str, cause: &str) {
     );
 }
 
+/// `plugin`, with no extra config, fails to load with `cause` (see [`assert_load_error`]).
+fn fails_to_load(plugin: &str, cause: &str) -> Run {
+    let run = run_with(plugin, json!({}), json!({}));
+    assert_load_error(&run, plugin, cause);
+    run
+}
+
 /// A load-time failure: exit 2, stderr names the plugin and contains `cause`, no verdict.
 fn assert_load_error(run: &Run, plugin: &str, cause: &str) {
     assert_eq!(run.code, Some(2), "{run:?}");
@@ -93,20 +100,13 @@ fn assert_load_error(run: &Run, plugin: &str, cause: &str) {
 
 #[test]
 fn exits_before_the_handshake() {
-    let (run, _) = run_with("misbehave-exit-before-handshake", json!({}), json!({}));
-    assert_load_error(
-        &run,
-        "misbehave-exit-before-handshake",
-        "exited with status 3",
-    );
+    let run = fails_to_load("misbehave-exit-before-handshake", "exited with status 3");
     assert_within(&run, DEADLINE_MS);
 }
 
 #[test]
 fn never_completes_the_handshake() {
-    let (run, _) = run_with("misbehave-hang-handshake", json!({}), json!({}));
-    assert_load_error(
-        &run,
+    let run = fails_to_load(
         "misbehave-hang-handshake",
         "did not complete the handshake in time",
     );
@@ -115,9 +115,7 @@ fn never_completes_the_handshake() {
 
 #[test]
 fn speaks_a_wrong_protocol_version() {
-    let (run, _) = run_with("misbehave-wrong-protocol", json!({}), json!({}));
-    assert_load_error(
-        &run,
+    fails_to_load(
         "misbehave-wrong-protocol",
         "speaks protocol version \"99.0\", but this host speaks 1.1",
     );
@@ -125,7 +123,7 @@ fn speaks_a_wrong_protocol_version() {
 
 #[test]
 fn an_older_minor_protocol_version_is_compatible() {
-    let (run, _) = run_with("misbehave-protocol-1.0", json!({}), json!({}));
+    let run = run_with("misbehave-protocol-1.0", json!({}), json!({}));
     assert_eq!(
         run.code,
         Some(0),
@@ -135,17 +133,12 @@ fn an_older_minor_protocol_version_is_compatible() {
 
 #[test]
 fn answers_the_hello_with_garbage() {
-    let (run, _) = run_with("misbehave-garbage-handshake", json!({}), json!({}));
-    assert_load_error(
-        &run,
-        "misbehave-garbage-handshake",
-        "not a protocol message",
-    );
+    fails_to_load("misbehave-garbage-handshake", "not a protocol message");
 }
 
 #[test]
 fn answers_verify_with_garbage() {
-    let (run, _) = run_with("misbehave-garbage", json!({}), json!({}));
+    let run = run_with("misbehave-garbage", json!({}), json!({}));
     assert_denied(
         &run,
         "misbehave-garbage",
@@ -156,7 +149,7 @@ fn answers_verify_with_garbage() {
 
 #[test]
 fn writes_a_line_over_the_cap() {
-    let (run, _) = run_with(
+    let run = run_with(
         "misbehave-huge-line",
         json!({"bytes": 3 << 20}),
         json!({"maxPluginMessageBytes": 1 << 20}),
@@ -171,7 +164,7 @@ fn writes_a_line_over_the_cap() {
 
 #[test]
 fn writes_a_line_over_the_default_64_mib_cap() {
-    let (run, _) = run_with(
+    let run = run_with(
         "misbehave-huge-line",
         json!({"bytes": 65 << 20}),
         json!({"verificationRequestTimeout": 20_000}),
@@ -185,14 +178,14 @@ fn writes_a_line_over_the_default_64_mib_cap() {
 
 #[test]
 fn never_answers_verify() {
-    let (run, _) = run_with("misbehave", json!({"mode": "never-answer"}), json!({}));
+    let run = run_with("misbehave", json!({"mode": "never-answer"}), json!({}));
     assert_denied(&run, "misbehave", "did not answer verify within");
     assert_within(&run, DEADLINE_MS);
 }
 
 #[test]
 fn answers_too_slowly() {
-    let (run, _) = run_with(
+    let run = run_with(
         "misbehave",
         json!({"mode": "slow", "delayMs": 5000}),
         json!({}),
@@ -203,7 +196,7 @@ fn answers_too_slowly() {
 
 #[test]
 fn answers_slowly_but_in_time() {
-    let (run, _) = run_with(
+    let run = run_with(
         "misbehave",
         json!({"mode": "slow", "delayMs": 300}),
         json!({}),
@@ -213,20 +206,20 @@ fn answers_slowly_but_in_time() {
 
 #[test]
 fn dies_mid_request() {
-    let (run, _) = run_with("misbehave", json!({"mode": "die-mid-request"}), json!({}));
+    let run = run_with("misbehave", json!({"mode": "die-mid-request"}), json!({}));
     assert_denied(&run, "misbehave", "exited with status 7");
     assert_within(&run, DEADLINE_MS);
 }
 
 #[test]
 fn panics_in_a_handler() {
-    let (run, _) = run_with("misbehave", json!({"mode": "panic"}), json!({}));
+    let run = run_with("misbehave", json!({"mode": "panic"}), json!({}));
     assert_denied(&run, "misbehave", "panicked while handling verify");
 }
 
 #[test]
 fn floods_stderr_without_blocking_or_flooding_our_log() {
-    let (run, _) = run_with(
+    let run = run_with(
         "misbehave",
         json!({"mode": "flood-stderr", "bytes": 64 << 20}),
         json!({"verificationRequestTimeout": 20_000}),
@@ -251,7 +244,7 @@ fn floods_stderr_without_blocking_or_flooding_our_log() {
 
 #[test]
 fn stray_prints_do_not_corrupt_the_protocol() {
-    let (run, _) = run_with("misbehave", json!({"mode": "print-outside"}), json!({}));
+    let run = run_with("misbehave", json!({"mode": "print-outside"}), json!({}));
     assert_eq!(run.code, Some(0), "{run:?}");
     assert_eq!(
         run.json()["verifierReports"][0]["message"],
@@ -261,20 +254,20 @@ fn stray_prints_do_not_corrupt_the_protocol() {
 
 #[test]
 fn answers_success() {
-    let (run, _) = run_with("misbehave", json!({"mode": "success"}), json!({}));
+    let run = run_with("misbehave", json!({"mode": "success"}), json!({}));
     assert_eq!(run.code, Some(0), "{run:?}");
 }
 
 #[test]
 fn a_rejected_config_is_a_config_error() {
-    let (run, _) = run_with("misbehave", json!({"mode": "reject-config"}), json!({}));
+    let run = run_with("misbehave", json!({"mode": "reject-config"}), json!({}));
     assert_load_error(&run, "bad", "rejected on purpose");
     assert!(run.stderr.contains("config fault"), "{run:?}");
 }
 
 #[test]
 fn a_missing_plugin_is_a_config_error() {
-    let (run, _) = run_with("misbehave", json!({"type": "not-there"}), json!({}));
+    let run = run_with("misbehave", json!({"type": "not-there"}), json!({}));
     assert_load_error(&run, "not-there", "not found");
 }
 
@@ -283,16 +276,9 @@ fn a_plugin_that_is_not_executable_is_a_config_error() {
     let plugins = tempfile::tempdir().unwrap();
     let path = plugins.path().join("ratify-noexec");
     std::fs::write(&path, b"#!/bin/sh\n").unwrap();
-    let home = tempfile::tempdir().unwrap();
     let config =
         json!({"pluginBinDirs": [plugins.path()], "verifier": {"plugins": [{"name": "noexec"}]}});
-    let config = write_config(home.path(), &config).display().to_string();
-    let subject = format!("{}:v1", example_layout().display());
-    let run = ratify(
-        &["verify", "--oci-layout", "-s", &subject, "-c", &config],
-        home.path(),
-        Duration::from_secs(30),
-    );
+    let run = cli::verify_with("v1", &config);
     assert_load_error(&run, "ratify-noexec", "is not executable");
 }
 
@@ -427,19 +413,12 @@ fn what_a_plugin_started_dies_with_it() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
-    let home = tempfile::tempdir().unwrap();
     let config = json!({
         "pluginBinDirs": [plugins.path()],
         "verifier": {"plugins": [{"name": "wrapper"}]},
         "executor": {"pluginStartTimeout": 1000},
     });
-    let config = write_config(home.path(), &config).display().to_string();
-    let subject = format!("{}:v1", example_layout().display());
-    let run = ratify(
-        &["verify", "--oci-layout", "-s", &subject, "-c", &config],
-        home.path(),
-        Duration::from_secs(30),
-    );
+    let run = cli::verify_with("v1", &config);
     assert_load_error(&run, "wrapper", "did not complete the handshake in time");
     assert_within(&run, 1000);
     let dir = plugins.path().display().to_string();

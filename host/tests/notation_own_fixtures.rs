@@ -21,17 +21,9 @@ use time::OffsetDateTime;
 const LIMIT: Duration = Duration::from_secs(60);
 const TRUSTED: &str = "x509.subject: C=US, ST=WA, O=Ratify Tests, CN=Fixture Signer";
 
+/// `openssl` with a space-separated argument line.
 fn openssl(dir: &Path, line: &str) {
-    let output = std::process::Command::new("openssl")
-        .args(line.split(' '))
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "openssl {line}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    support::openssl(dir, &line.split(' ').collect::<Vec<_>>());
 }
 
 /// root → intermediate → leaf (code signing) and a second leaf with only serverAuth, all with

@@ -11,22 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{ratify, write_config};
+use support::{openssl, ratify, write_config};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let output = std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 /// A CA with a code-signing leaf whose CRL is at `crl_url`; returns the PKI directory
 /// (root.crt, leaf.crt, leaf.pk8 as tests/support/cli.rs::sign_in_copy wants them).

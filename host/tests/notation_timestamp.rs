@@ -10,22 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{ratify, write_config};
+use support::{openssl, ratify, write_config};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let output = std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 /// A TSA root and a TSA certificate (critical timeStamping EKU) with an `openssl ts` config.
 fn tsa(dir: &Path) -> PathBuf {

@@ -10,7 +10,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use support::registry::{Registry, push};
+use support::registry::{Registry, push, push_example};
 use support::{ratify, write_config};
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -19,11 +19,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 fn tutorial_push_sign_trust_and_verify() {
     let registry = Registry::start();
     // 1. Push the images (the bundled layout: `v1` is signed by the example signer).
-    push(
-        &support::example_layout().display().to_string(),
-        &format!("{}/tutorial", registry.addr),
-        &[],
-    );
+    push_example(&format!("{}/tutorial", registry.addr), &[]);
     // …and an image signed by someone the trust store does not know.
     let work = tempfile::tempdir().unwrap();
     let stranger = support::cli::fresh_pki(&work.path().join("stranger-pki"));
@@ -91,10 +87,7 @@ fn tutorial_push_sign_trust_and_verify() {
 
     let run = verify(format!("{}/stranger:unsigned", registry.addr));
     assert_eq!(run.code, Some(1), "{run:?}");
-    let message = run.json()["verifierReports"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let message = run.first_message();
     assert!(
         message.contains("signature is not produced by a trusted signer"),
         "{message}"

@@ -11,21 +11,12 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
-use support::registry::{Registry, push, store_config as config};
-use support::{example_layout, ratify};
-
-const LIMIT: Duration = Duration::from_secs(60);
-
-fn sbom_verifier() -> Value {
-    json!([{"name": "sbom", "artifactTypes": "application/spdx+json,application/vnd.cyclonedx+json",
-            "disallowedLicenses": ["GPL-3.0-only"]}])
-}
+use support::registry::{Registry, push_example, sbom_verifier, store_config as config, verify};
 
 #[test]
 fn basic_auth_uses_the_docker_config_for_exactly_that_registry() {
     let registry = Registry::start_with_basic_auth("alice", "s3cret");
-    push(
-        &example_layout().display().to_string(),
+    push_example(
         &format!("{}/example", registry.addr),
         &["-u", "alice", "-p", "s3cret"],
     );
@@ -42,13 +33,13 @@ fn basic_auth_uses_the_docker_config_for_exactly_that_registry() {
     let store = json!({"name": "oras", "useHttp": true, "authProvider": {"name": "dockerConfig", "configPath": docker}});
     let cfg = config(home.path(), store, sbom_verifier());
     let subject = format!("{}/example:v1", registry.addr);
-    let verify = || ratify(&["verify", "-s", &subject, "-c", &cfg], home.path(), LIMIT);
+    let attempt = || verify(&subject, &cfg, home.path());
 
     write_docker("alice", "s3cret", &registry.addr);
-    assert_eq!(verify().code, Some(0), "{:?}", verify());
+    assert_eq!(attempt().code, Some(0), "{:?}", attempt());
 
     write_docker("alice", "wrong", &registry.addr);
-    let run = verify();
+    let run = attempt();
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(
         run.stdout.contains("refused access") && run.stdout.contains("docker login"),
@@ -57,26 +48,14 @@ fn basic_auth_uses_the_docker_config_for_exactly_that_registry() {
 
     // Credentials stored for another registry are never sent here.
     write_docker("alice", "s3cret", "other.example:5000");
-    let run = verify();
+    let run = attempt();
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(run.stdout.contains("none are configured"), "{run:?}");
 }
 
 /// A test CA and a server certificate for 127.0.0.1, made with openssl.
 fn test_pki(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-    let run = |args: &[&str]| {
-        let status = std::process::Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stderr(std::process::Stdio::null())
-            .status();
-        assert!(
-            status
-                .expect("openssl is installed by scripts/test.sh")
-                .success(),
-            "openssl {args:?}"
-        );
-    };
+    let run = |args: &[&str]| support::openssl(dir, args);
     std::fs::write(
         dir.join("server.ext"),
         "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
@@ -140,11 +119,7 @@ fn test_pki(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::P
 #[test]
 fn https_registries_are_trusted_through_ca_file_and_refused_otherwise() {
     let plain = Registry::start();
-    push(
-        &example_layout().display().to_string(),
-        &format!("{}/example", plain.addr),
-        &[],
-    );
+    push_example(&format!("{}/example", plain.addr), &[]);
     let pki = tempfile::tempdir().unwrap();
     let (ca, certificate, key) = test_pki(pki.path());
     let tls = Registry::start_tls_over(&plain, &certificate, &key);
@@ -155,19 +130,11 @@ fn https_registries_are_trusted_through_ca_file_and_refused_otherwise() {
         json!({"name": "oras", "caFile": ca}),
         sbom_verifier(),
     );
-    let run = ratify(
-        &["verify", "-s", &subject, "-c", &trusted],
-        home.path(),
-        LIMIT,
-    );
+    let run = verify(&subject, &trusted, home.path());
     assert_eq!(run.code, Some(0), "{run:?}");
     // useHttp must not turn a TLS registry into plain HTTP… and without the CA, TLS fails.
     let untrusted = config(home.path(), json!({"name": "oras"}), sbom_verifier());
-    let run = ratify(
-        &["verify", "-s", &subject, "-c", &untrusted],
-        home.path(),
-        LIMIT,
-    );
+    let run = verify(&subject, &untrusted, home.path());
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(run.stdout.to_lowercase().contains("certificate"), "{run:?}");
     let missing = config(
@@ -175,11 +142,7 @@ fn https_registries_are_trusted_through_ca_file_and_refused_otherwise() {
         json!({"name": "oras", "caFile": "/nonexistent/ca.pem"}),
         sbom_verifier(),
     );
-    let run = ratify(
-        &["verify", "-s", &subject, "-c", &missing],
-        home.path(),
-        LIMIT,
-    );
+    let run = verify(&subject, &missing, home.path());
     assert_eq!(
         run.code,
         Some(2),
@@ -188,11 +151,32 @@ fn https_registries_are_trusted_through_ca_file_and_refused_otherwise() {
     assert!(run.stderr.contains("cannot read caFile"), "{run:?}");
 }
 
+/// `ratify verify` of `<registry>/example:v1` run directly (not through `support::ratify`),
+/// with the docker-credential-* helpers in `helpers` first on PATH.
+fn verify_with_helpers(
+    registry: &Registry,
+    config: &str,
+    home: &Path,
+    helpers: &Path,
+) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ratify"))
+        .args([
+            "verify",
+            "-s",
+            &format!("{}/example:v1", registry.addr),
+            "-c",
+            config,
+        ])
+        .env("RATIFY_CONFIG", home)
+        .env("PATH", format!("{}:/usr/bin:/bin", helpers.display()))
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn credential_helpers_from_the_docker_config_are_run() {
     let registry = Registry::start_with_basic_auth("alice", "s3cret");
-    push(
-        &example_layout().display().to_string(),
+    push_example(
         &format!("{}/example", registry.addr),
         &["-u", "alice", "-p", "s3cret"],
     );
@@ -213,23 +197,7 @@ fn credential_helpers_from_the_docker_config_are_run() {
     .unwrap();
     let store = json!({"name": "oras", "useHttp": true, "authProvider": {"name": "dockerConfig", "configPath": docker}});
     let cfg = config(home.path(), store, sbom_verifier());
-    let verify = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_ratify"))
-            .args([
-                "verify",
-                "-s",
-                &format!("{}/example:v1", registry.addr),
-                "-c",
-                &cfg,
-            ])
-            .env("RATIFY_CONFIG", home.path())
-            .env(
-                "PATH",
-                format!("{}:/usr/bin:/bin", helpers.path().display()),
-            )
-            .output()
-            .unwrap()
-    };
+    let run = || verify_with_helpers(&registry, &cfg, home.path(), helpers.path());
     let show = |o: &std::process::Output| {
         format!(
             "{}\n{}",
@@ -237,19 +205,18 @@ fn credential_helpers_from_the_docker_config_are_run() {
             String::from_utf8_lossy(&o.stderr)
         )
     };
-    let output = verify();
+    let output = run();
     assert_eq!(output.status.code(), Some(0), "{}", show(&output));
     // The same helper as the default store for every registry (`credsStore`).
     std::fs::write(&docker, json!({"credsStore": "ratifytest"}).to_string()).unwrap();
-    let output = verify();
+    let output = run();
     assert_eq!(output.status.code(), Some(0), "{}", show(&output));
 }
 
 #[test]
 fn a_hung_credential_helper_denies_within_the_deadline_and_is_killed() {
     let registry = Registry::start_with_basic_auth("alice", "s3cret");
-    push(
-        &example_layout().display().to_string(),
+    push_example(
         &format!("{}/example", registry.addr),
         &["-u", "alice", "-p", "s3cret"],
     );
@@ -279,21 +246,7 @@ exec sleep 30
         .display()
         .to_string();
     let started = std::time::Instant::now();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ratify"))
-        .args([
-            "verify",
-            "-s",
-            &format!("{}/example:v1", registry.addr),
-            "-c",
-            &cfg,
-        ])
-        .env("RATIFY_CONFIG", home.path())
-        .env(
-            "PATH",
-            format!("{}:/usr/bin:/bin", helpers.path().display()),
-        )
-        .output()
-        .unwrap();
+    let output = verify_with_helpers(&registry, &cfg, home.path(), helpers.path());
     assert_eq!(
         output.status.code(),
         Some(1),

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::faults::{Fault, FaultProxy, Recorder, Rule};
-use support::registry::Registry;
-use support::{example_layout, ratify, write_config};
+use support::registry::{Registry, loopback_store, push_example, verify};
+use support::write_config;
 
 /// Verification deadline in these tests.
 const DEADLINE_MS: u64 = 3000;
@@ -28,13 +28,7 @@ impl Setup {
     }
 
     fn with_registry(registry: Registry, push_args: &[&str]) -> Self {
-        let home = tempfile::tempdir().unwrap();
-        let layout = example_layout().display().to_string();
-        let target = format!("{}/example", registry.addr);
-        let mut args = vec!["push", layout.as_str(), target.as_str()];
-        args.extend_from_slice(push_args);
-        let run = ratify(&args, home.path(), Duration::from_secs(60));
-        assert_eq!(run.code, Some(0), "{run:?}");
+        push_example(&format!("{}/example", registry.addr), push_args);
         Self { registry }
     }
 
@@ -42,24 +36,14 @@ impl Setup {
     fn verify(&self, tag: &str, rules: Vec<Rule>, store: Value) -> (support::Run, FaultProxy) {
         let proxy = FaultProxy::start(&self.registry.addr, rules);
         let home = tempfile::tempdir().unwrap();
-        let mut store_entry = json!({"name": "oras", "useHttp": true});
-        store_entry
-            .as_object_mut()
-            .unwrap()
-            .extend(store.as_object().unwrap().clone());
         let config = json!({
-            "store": {"plugins": [store_entry]},
+            "store": {"plugins": [loopback_store(store)]},
             "verifier": {"plugins": [{"name": "sbom", "artifactTypes": "application/spdx+json"}]},
             "executor": {"verificationRequestTimeout": DEADLINE_MS},
         });
         let config = write_config(home.path(), &config).display().to_string();
         let subject = format!("{}/example:{tag}", proxy.addr());
-        let run = ratify(
-            &["verify", "-s", &subject, "-c", &config],
-            home.path(),
-            Duration::from_secs(60),
-        );
-        (run, proxy)
+        (verify(&subject, &config, home.path()), proxy)
     }
 }
 
@@ -241,16 +225,10 @@ fn a_redirect_to_another_host_never_carries_credentials() {
         "executor": {"verificationRequestTimeout": DEADLINE_MS},
     });
     let config = write_config(home.path(), &config).display().to_string();
-    let run = ratify(
-        &[
-            "verify",
-            "-s",
-            &format!("{}/example:v1", proxy.addr()),
-            "-c",
-            &config,
-        ],
+    let run = verify(
+        &format!("{}/example:v1", proxy.addr()),
+        &config,
         home.path(),
-        Duration::from_secs(60),
     );
     assert!(
         !recorder.requests().is_empty(),

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use support::faults::{Fault, FaultProxy, Rule};
 use support::front::{Filter, Front, FrontConfig};
-use support::registry::{Registry, loopback_store, push, store_config};
+use support::registry::{Registry, loopback_store, push, push_example, store_config, verify};
 use support::{ratify, write_config};
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -79,9 +79,9 @@ fn the_referrers_api_is_used_when_present_with_paging_and_filters() {
     }
 }
 
-#[test]
-fn cosign_signature_tags_are_referrers_only_when_enabled() {
-    let registry = Registry::start();
+/// Pushes the example layout with a cosign `.sig` tag on `v1` (`support::cli::cosign_layout`)
+/// to `<registry>/signed`.
+fn push_cosign_signed(registry: &Registry) {
     let work = tempfile::tempdir().unwrap();
     let layout = support::cli::cosign_layout(work.path());
     push(
@@ -89,6 +89,12 @@ fn cosign_signature_tags_are_referrers_only_when_enabled() {
         &format!("{}/signed", registry.addr),
         &[],
     );
+}
+
+#[test]
+fn cosign_signature_tags_are_referrers_only_when_enabled() {
+    let registry = Registry::start();
+    push_cosign_signed(&registry);
     let home = tempfile::tempdir().unwrap();
     let verifiers = json!([{"name": "sig", "type": "misbehave", "artifactTypes": "application/vnd.dev.cosign.artifact.sig.v1+json", "mode": "fetch"}]);
     let enabled = store_config(
@@ -101,11 +107,7 @@ fn cosign_signature_tags_are_referrers_only_when_enabled() {
     config["pluginBinDirs"] = json!([support::bin_dir()]);
     let enabled = write_config(home.path(), &config).display().to_string();
     let subject = format!("{}/signed:v1", registry.addr);
-    let run = ratify(
-        &["verify", "-s", &subject, "-c", &enabled],
-        home.path(),
-        LIMIT,
-    );
+    let run = verify(&subject, &enabled, home.path());
     assert_eq!(run.code, Some(0), "{run:?}");
     let report = &run.json()["verifierReports"][0];
     assert_eq!(
@@ -119,11 +121,7 @@ fn cosign_signature_tags_are_referrers_only_when_enabled() {
 
     config["store"]["plugins"][0]["cosignEnabled"] = json!(false);
     let disabled = write_config(home.path(), &config).display().to_string();
-    let run = ratify(
-        &["verify", "-s", &subject, "-c", &disabled],
-        home.path(),
-        LIMIT,
-    );
+    let run = verify(&subject, &disabled, home.path());
     assert_eq!(
         run.code,
         Some(1),
@@ -134,11 +132,7 @@ fn cosign_signature_tags_are_referrers_only_when_enabled() {
 #[test]
 fn bearer_tokens_are_fetched_with_the_docker_config_credentials_and_reused() {
     let registry = Registry::start();
-    push(
-        &support::example_layout().display().to_string(),
-        &format!("{}/example", registry.addr),
-        &[],
-    );
+    push_example(&format!("{}/example", registry.addr), &[]);
     // A token-auth registry written for the test: /token issues a token for alice:s3cret (with
     // an absurd lifetime, which must be clamped), /v2/ asks for it and then forwards.
     let own_url: Arc<std::sync::OnceLock<String>> = Arc::default();
@@ -187,11 +181,7 @@ fn bearer_tokens_are_fetched_with_the_docker_config_credentials_and_reused() {
     let config = store_config(home.path(), store, verifiers);
     let subject = format!("{}/example:v1", server.addr());
     write_docker("s3cret");
-    let run = ratify(
-        &["verify", "-s", &subject, "-c", &config],
-        home.path(),
-        LIMIT,
-    );
+    let run = verify(&subject, &config, home.path());
     assert_eq!(run.code, Some(0), "{run:?}");
     let tokens: Vec<_> = server
         .log()
@@ -210,11 +200,7 @@ fn bearer_tokens_are_fetched_with_the_docker_config_credentials_and_reused() {
     );
 
     write_docker("wrong");
-    let run = ratify(
-        &["verify", "-s", &subject, "-c", &config],
-        home.path(),
-        LIMIT,
-    );
+    let run = verify(&subject, &config, home.path());
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(
         run.stdout.contains("token service refused the credentials"),
@@ -225,11 +211,7 @@ fn bearer_tokens_are_fetched_with_the_docker_config_credentials_and_reused() {
 #[test]
 fn credentials_never_go_to_a_plain_http_realm_on_another_host() {
     let registry = Registry::start();
-    push(
-        &support::example_layout().display().to_string(),
-        &format!("{}/example", registry.addr),
-        &[],
-    );
+    push_example(&format!("{}/example", registry.addr), &[]);
     let realm = support::faults::Recorder::start();
     let challenge = format!(r#"Bearer realm="{}/token",service="s""#, realm.url());
     let rule = Rule::when(
@@ -247,16 +229,10 @@ fn credentials_never_go_to_a_plain_http_realm_on_another_host() {
     let store =
         loopback_store(json!({"authProvider": {"name": "dockerConfig", "configPath": docker}}));
     let config = store_config(home.path(), store, json!([]));
-    let run = ratify(
-        &[
-            "verify",
-            "-s",
-            &format!("{}/example:v1", proxy.addr()),
-            "-c",
-            &config,
-        ],
+    let run = verify(
+        &format!("{}/example:v1", proxy.addr()),
+        &config,
         home.path(),
-        LIMIT,
     );
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(
@@ -326,13 +302,7 @@ fn a_next_page_that_fails_is_an_error_never_a_shorter_list() {
 #[test]
 fn a_failing_cosign_tag_lookup_denies_instead_of_hiding_the_signature() {
     let registry = Registry::start();
-    let work = tempfile::tempdir().unwrap();
-    let layout = support::cli::cosign_layout(work.path());
-    push(
-        &layout.display().to_string(),
-        &format!("{}/signed", registry.addr),
-        &[],
-    );
+    push_cosign_signed(&registry);
     let proxy = FaultProxy::start(
         &registry.addr,
         vec![Rule::new("HEAD", ".sig", Fault::status(500))],
@@ -344,17 +314,7 @@ fn a_failing_cosign_tag_lookup_denies_instead_of_hiding_the_signature() {
         loopback_store(json!({"cosignEnabled": true})),
         verifiers,
     );
-    let run = ratify(
-        &[
-            "verify",
-            "-s",
-            &format!("{}/signed:v1", proxy.addr()),
-            "-c",
-            &config,
-        ],
-        home.path(),
-        LIMIT,
-    );
+    let run = verify(&format!("{}/signed:v1", proxy.addr()), &config, home.path());
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(run.stdout.contains("500"), "{run:?}");
 }

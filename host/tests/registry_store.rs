@@ -9,15 +9,12 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::registry::{Registry, push, store_config as config};
+use support::registry::{
+    Registry, push, push_example, sbom_verifier, store_config as config, verify,
+};
 use support::{example_layout, ratify};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-fn sbom_verifier() -> Value {
-    json!([{"name": "sbom", "artifactTypes": "application/spdx+json,application/vnd.cyclonedx+json",
-            "disallowedLicenses": ["GPL-3.0-only"]}])
-}
 
 /// Reports without the subject strings, which name the layout or the registry.
 fn comparable(run: &support::Run) -> Value {
@@ -56,16 +53,10 @@ fn verifying_through_the_registry_matches_the_layout() {
         ("nested", 0),
         ("unknown-type", 1),
     ] {
-        let remote = ratify(
-            &[
-                "verify",
-                "-s",
-                &format!("{}/example:{tag}", registry.addr),
-                "-c",
-                &cfg,
-            ],
+        let remote = verify(
+            &format!("{}/example:{tag}", registry.addr),
+            &cfg,
             home.path(),
-            LIMIT,
         );
         let local = ratify(
             &[
@@ -96,11 +87,7 @@ fn verifying_through_the_registry_matches_the_layout() {
 #[test]
 fn discover_and_referrer_commands_work_against_a_registry() {
     let registry = Registry::start();
-    push(
-        &example_layout().display().to_string(),
-        &format!("{}/example", registry.addr),
-        &[],
-    );
+    push_example(&format!("{}/example", registry.addr), &[]);
     let home = tempfile::tempdir().unwrap();
     let cfg = config(
         home.path(),
@@ -240,24 +227,10 @@ fn interop_layouts_pushed_to_a_registry_discover_as_from_the_layout() {
 #[test]
 fn plain_http_is_only_used_where_configured() {
     let registry = Registry::start();
-    push(
-        &example_layout().display().to_string(),
-        &format!("{}/example", registry.addr),
-        &[],
-    );
+    push_example(&format!("{}/example", registry.addr), &[]);
     let home = tempfile::tempdir().unwrap();
     let cfg = config(home.path(), json!({"name": "oras"}), sbom_verifier());
-    let run = ratify(
-        &[
-            "verify",
-            "-s",
-            &format!("{}/example:v1", registry.addr),
-            "-c",
-            &cfg,
-        ],
-        home.path(),
-        LIMIT,
-    );
+    let run = verify(&format!("{}/example:v1", registry.addr), &cfg, home.path());
     assert_eq!(
         run.code,
         Some(1),
@@ -272,16 +245,10 @@ fn plain_http_is_only_used_where_configured() {
         json!({"name": "oras", "plainHttp": [registry.addr]}),
         sbom_verifier(),
     );
-    let run = ratify(
-        &[
-            "verify",
-            "-s",
-            &format!("{}/example:v1", registry.addr),
-            "-c",
-            &listed,
-        ],
+    let run = verify(
+        &format!("{}/example:v1", registry.addr),
+        &listed,
         home.path(),
-        LIMIT,
     );
     assert_eq!(run.code, Some(0), "{run:?}");
 }

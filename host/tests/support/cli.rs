@@ -49,10 +49,8 @@ pub fn verify_with(tag: &str, config: &Value) -> super::Run {
     )
 }
 
-/// Copies the example layout and makes it lie: a referrers-tag index for `unsigned` lists the
-/// SBOM that really belongs to `v1`.
-pub fn lying_layout(dir: &std::path::Path) -> String {
-    let copy = dir.join("layout");
+/// Copies the example layout (blobs, `oci-layout`, `index.json`) into `copy`.
+pub fn copy_example_layout(copy: &std::path::Path) {
     std::fs::create_dir_all(copy.join("blobs/sha256")).unwrap();
     for entry in std::fs::read_dir(example_layout().join("blobs/sha256")).unwrap() {
         let entry = entry.unwrap();
@@ -62,7 +60,16 @@ pub fn lying_layout(dir: &std::path::Path) -> String {
         )
         .unwrap();
     }
-    std::fs::copy(example_layout().join("oci-layout"), copy.join("oci-layout")).unwrap();
+    for file in ["oci-layout", "index.json"] {
+        std::fs::copy(example_layout().join(file), copy.join(file)).unwrap();
+    }
+}
+
+/// Copies the example layout and makes it lie: a referrers-tag index for `unsigned` lists the
+/// SBOM that really belongs to `v1`.
+pub fn lying_layout(dir: &std::path::Path) -> String {
+    let copy = dir.join("layout");
+    copy_example_layout(&copy);
     let mut index: Value =
         serde_json::from_slice(&std::fs::read(example_layout().join("index.json")).unwrap())
             .unwrap();
@@ -97,52 +104,24 @@ pub fn lying_layout(dir: &std::path::Path) -> String {
 /// A copy of the example layout whose `v1` image also carries a cosign-style signature under
 /// the tag `sha256-<hex>.sig` (no `subject`: cosign's tag scheme). Its one layer is 17 bytes.
 pub fn cosign_layout(dir: &std::path::Path) -> std::path::PathBuf {
-    use sha2::Digest as _;
-    let copy = dir.join("layout");
-    std::fs::create_dir_all(copy.join("blobs/sha256")).unwrap();
-    for entry in std::fs::read_dir(example_layout().join("blobs/sha256")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(
-            entry.path(),
-            copy.join("blobs/sha256").join(entry.file_name()),
-        )
-        .unwrap();
-    }
-    std::fs::copy(example_layout().join("oci-layout"), copy.join("oci-layout")).unwrap();
-    let add = |bytes: &[u8]| {
-        let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)));
-        std::fs::write(copy.join("blobs/sha256").join(&digest[7..]), bytes).unwrap();
-        digest
-    };
+    let mut layout = super::cosign::Layout::copy_example(dir);
     let layer = b"cosign signature\n";
-    let layer_digest = add(layer);
-    let config_digest = add(b"{}");
-    let manifest = serde_json::to_vec(&json!({
+    let manifest = json!({
         "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": 2},
-        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": layer_digest,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": layout.add(b"{}"), "size": 2},
+        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": layout.add(layer),
                     "size": layer.len(), "annotations": {"dev.cosignproject.cosign/signature": "MEUCIQ=="}}]
-    }))
-    .unwrap();
-    let manifest_digest = add(&manifest);
-    let mut index: Value =
-        serde_json::from_slice(&std::fs::read(example_layout().join("index.json")).unwrap())
-            .unwrap();
-    let v1 = index["manifests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["annotations"]["org.opencontainers.image.ref.name"] == "v1")
-        .unwrap()["digest"]
+    });
+    let v1 = layout.tagged("v1")["digest"]
         .as_str()
         .unwrap()
-        .to_owned();
-    index["manifests"].as_array_mut().unwrap().push(json!({
-        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest_digest, "size": manifest.len(),
-        "annotations": {"org.opencontainers.image.ref.name": format!("{}.sig", v1.replace(':', "-"))}
-    }));
-    std::fs::write(copy.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
-    copy
+        .replace(':', "-");
+    layout.index_manifest(
+        &manifest,
+        json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+               "annotations": {"org.opencontainers.image.ref.name": format!("{v1}.sig")}}),
+    );
+    layout.dir
 }
 
 /// A copy of the example layout in which the image tagged `tag` also carries a Notation
@@ -201,17 +180,7 @@ pub fn attach_signature_in_copy(
     use sha2::Digest as _;
     let copy = dir.join("layout");
     if !copy.join("index.json").exists() {
-        std::fs::create_dir_all(copy.join("blobs/sha256")).unwrap();
-        for entry in std::fs::read_dir(example_layout().join("blobs/sha256")).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(
-                entry.path(),
-                copy.join("blobs/sha256").join(entry.file_name()),
-            )
-            .unwrap();
-        }
-        std::fs::copy(example_layout().join("oci-layout"), copy.join("oci-layout")).unwrap();
-        std::fs::copy(example_layout().join("index.json"), copy.join("index.json")).unwrap();
+        copy_example_layout(&copy);
     }
     let mut index: Value =
         serde_json::from_slice(&std::fs::read(copy.join("index.json")).unwrap()).unwrap();

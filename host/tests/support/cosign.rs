@@ -9,14 +9,13 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use sha2::Digest as _;
 
-use super::example_layout;
-
 /// The artifact type of cosign signature manifests.
 pub const COSIGN_SIG: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
 /// The artifact type (and layer media type) of Sigstore bundle v0.3 referrers.
 pub const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 
-pub fn openssl(args: &[&str]) -> Vec<u8> {
+/// Runs openssl; its stdout.
+fn openssl(args: &[&str]) -> Vec<u8> {
     let out = Command::new("openssl")
         .args(args)
         .output()
@@ -62,19 +61,9 @@ pub struct Layout {
 impl Layout {
     pub fn copy_example(into: &Path) -> Self {
         let dir = into.join("layout");
-        std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
-        for entry in std::fs::read_dir(example_layout().join("blobs/sha256")).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(
-                entry.path(),
-                dir.join("blobs/sha256").join(entry.file_name()),
-            )
-            .unwrap();
-        }
-        std::fs::copy(example_layout().join("oci-layout"), dir.join("oci-layout")).unwrap();
+        super::cli::copy_example_layout(&dir);
         let index =
-            serde_json::from_slice(&std::fs::read(example_layout().join("index.json")).unwrap())
-                .unwrap();
+            serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
         Layout { dir, index }
     }
 
@@ -107,16 +96,7 @@ impl Layout {
             "optional": null
         }))
         .unwrap();
-        let payload_file = self.dir.join("payload.tmp");
-        std::fs::write(&payload_file, &payload).unwrap();
-        let signature = openssl(&[
-            "dgst",
-            "-sha256",
-            "-sign",
-            key.to_str().unwrap(),
-            payload_file.to_str().unwrap(),
-        ]);
-        std::fs::remove_file(&payload_file).unwrap();
+        let signature = self.sign_bytes(key, &payload);
         let layer_digest = self.add(&payload);
         let signature = base64::engine::general_purpose::STANDARD.encode(signature);
         let layer = json!({"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": layer_digest,
@@ -141,6 +121,21 @@ impl Layout {
             entry["annotations"] = json!({"org.opencontainers.image.ref.name": format!("{}.sig", digest.replace(':', "-"))});
         }
         self.index_manifest(&manifest, entry);
+    }
+
+    /// `message` signed with `key` as cosign signs: ECDSA over its SHA-256, DER signature.
+    fn sign_bytes(&self, key: &Path, message: &[u8]) -> Vec<u8> {
+        let file = self.dir.join("message.tmp");
+        std::fs::write(&file, message).unwrap();
+        let signature = openssl(&[
+            "dgst",
+            "-sha256",
+            "-sign",
+            key.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ]);
+        std::fs::remove_file(&file).unwrap();
+        signature
     }
 
     /// Adds `manifest` to the layout's index with `entry`'s fields.
@@ -180,16 +175,7 @@ impl Layout {
         )
         .into_bytes();
         pae.extend_from_slice(&statement);
-        let pae_file = self.dir.join("pae.tmp");
-        std::fs::write(&pae_file, &pae).unwrap();
-        let signature = openssl(&[
-            "dgst",
-            "-sha256",
-            "-sign",
-            key.to_str().unwrap(),
-            pae_file.to_str().unwrap(),
-        ]);
-        std::fs::remove_file(&pae_file).unwrap();
+        let signature = self.sign_bytes(key, &pae);
         let bundle = serde_json::to_vec(&json!({
             "mediaType": BUNDLE,
             "verificationMaterial": {"publicKey": {"hint": "e2e"}},

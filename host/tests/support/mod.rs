@@ -1,5 +1,6 @@
 //! Shared helpers for the host's integration tests: locating the built binaries and the
-//! interop data, running `ratify` with a timeout, and finding leftover plugin processes.
+//! interop data, running `ratify` with a timeout (and `openssl`), and finding leftover plugin
+//! processes.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
@@ -79,6 +80,14 @@ impl Run {
                 self.stdout, self.stderr
             )
         })
+    }
+
+    /// The first verifier report's message.
+    pub fn first_message(&self) -> String {
+        self.json()["verifierReports"][0]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no verifier report message: {self:?}"))
+            .to_owned()
     }
 }
 
@@ -201,6 +210,20 @@ pub fn plugin_dir(links: &[(&str, &str)]) -> tempfile::TempDir {
         .unwrap();
     }
     dir
+}
+
+/// Runs `openssl` with `args` in `dir`, failing the test (with openssl's stderr) if it fails.
+pub fn openssl(dir: &Path, args: &[&str]) {
+    let output = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is installed by scripts/test.sh");
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Writes a config.json into `dir` and returns its path.

@@ -146,6 +146,30 @@ pub fn push(source: &str, target: &str, extra: &[&str]) {
     assert_eq!(run.code, Some(0), "push failed: {run:?}");
 }
 
+/// Pushes the bundled example layout to `target` (`<registry>/<repository>`).
+pub fn push_example(target: &str, extra: &[&str]) {
+    push(
+        &super::example_layout().display().to_string(),
+        target,
+        extra,
+    );
+}
+
+/// `ratify verify -s <subject> -c <config>` (a registry subject), with a 60 s limit.
+pub fn verify(subject: &str, config: &str, home: &std::path::Path) -> super::Run {
+    super::ratify(
+        &["verify", "-s", subject, "-c", config],
+        home,
+        Duration::from_secs(60),
+    )
+}
+
+/// The SBOM verifier entry the registry tests use: SPDX and CycloneDX, GPL-3.0-only disallowed.
+pub fn sbom_verifier() -> serde_json::Value {
+    serde_json::json!([{"name": "sbom", "artifactTypes": "application/spdx+json,application/vnd.cyclonedx+json",
+            "disallowedLicenses": ["GPL-3.0-only"]}])
+}
+
 /// Writes a config.json with this store entry and these verifiers; returns its path.
 pub fn store_config(
     dir: &std::path::Path,

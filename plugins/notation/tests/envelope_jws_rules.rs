@@ -6,7 +6,7 @@ mod envelope_support;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use envelope_support::test_keys;
+use envelope_support::{err, test_keys};
 use ratify_notation::envelope::sign::Signer;
 use ratify_notation::envelope::{self, EnvelopeError, EnvelopeErrorKind::*, MEDIA_TYPE_JWS};
 use serde_json::json;
@@ -42,14 +42,7 @@ fn header(parts: &[&str]) -> String {
 }
 
 fn verify(bytes: &[u8]) -> Result<envelope::Envelope, EnvelopeError> {
-    envelope::verify(MEDIA_TYPE_JWS, bytes, |_| Ok(()))
-}
-
-fn err(kind: envelope::EnvelopeErrorKind, message: &str) -> EnvelopeError {
-    EnvelopeError {
-        kind,
-        message: message.to_string(),
-    }
+    envelope_support::verify(MEDIA_TYPE_JWS, bytes)
 }
 
 #[test]

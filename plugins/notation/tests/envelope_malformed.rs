@@ -7,19 +7,12 @@ mod envelope_support;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use envelope_support::{interop_dir, layout_signatures, read};
+use envelope_support::{err, interop_dir, layout_signatures, read};
 use ratify_notation::envelope::{self, EnvelopeError, EnvelopeErrorKind::*, MEDIA_TYPE_JWS};
 use serde_json::json;
 
 fn verify(bytes: &[u8]) -> Result<envelope::Envelope, EnvelopeError> {
-    envelope::verify(MEDIA_TYPE_JWS, bytes, |_| Ok(()))
-}
-
-fn err(kind: envelope::EnvelopeErrorKind, message: &str) -> EnvelopeError {
-    EnvelopeError {
-        kind,
-        message: message.to_string(),
-    }
+    envelope_support::verify(MEDIA_TYPE_JWS, bytes)
 }
 
 #[test]

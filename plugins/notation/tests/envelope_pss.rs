@@ -5,9 +5,9 @@
 
 mod envelope_support;
 
-use envelope_support::{at, test_keys};
+use envelope_support::{at, test_keys, verify};
 use ratify_notation::envelope::sign::{SignRequest, Signer};
-use ratify_notation::envelope::{self, MEDIA_TYPE_COSE, MEDIA_TYPE_JWS};
+use ratify_notation::envelope::{MEDIA_TYPE_COSE, MEDIA_TYPE_JWS};
 use serde_json::json;
 
 fn signer(key: &str, cert: &str) -> Signer {
@@ -18,10 +18,6 @@ fn signer(key: &str, cert: &str) -> Signer {
 fn request() -> SignRequest {
     let payload = r#"{"targetArtifact":{"digest":"sha256:00","mediaType":"x/y","size":1}}"#;
     SignRequest::new(payload, at("2024-03-01T10:20:30Z"))
-}
-
-fn verify(media_type: &str, bytes: &[u8]) -> Result<envelope::Envelope, envelope::EnvelopeError> {
-    envelope::verify(media_type, bytes, |_| Ok(()))
 }
 
 /// RSASSA-PSS over `message` with the given salt length, made by openssl.

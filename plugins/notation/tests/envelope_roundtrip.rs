@@ -6,7 +6,7 @@
 
 mod envelope_support;
 
-use envelope_support::{at, test_keys};
+use envelope_support::{at, test_keys, verify};
 use ratify_notation::crypto::SignatureAlgorithm::{self, *};
 use ratify_notation::envelope::sign::{SignRequest, Signer};
 use ratify_notation::envelope::{
@@ -38,10 +38,6 @@ fn request(scheme: SigningScheme) -> SignRequest {
 fn signer(key: &str, cert: &str) -> Signer {
     let keys = test_keys().unwrap();
     Signer::from_pkcs8(&keys[key].pkcs8, vec![keys[cert].cert.clone()]).unwrap()
-}
-
-fn verify(media_type: &str, bytes: &[u8]) -> Result<envelope::Envelope, envelope::EnvelopeError> {
-    envelope::verify(media_type, bytes, |_| Ok(()))
 }
 
 #[test]

@@ -4,30 +4,16 @@
 //! and the identity outcomes of NOT-08's policy files with the e2e signature's leaf.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+mod trustpolicy_support;
+
+use std::path::Path;
 
 use base64::Engine;
 use ratify_notation::trustpolicy::{DistinguishedName, TrustPolicy, TrustPolicyDocument};
 use serde_json::{Value, json};
+use trustpolicy_support::interop_dir;
 use x509_parser::pem::parse_x509_pem;
 use x509_parser::prelude::parse_x509_certificate;
-
-fn interop_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("RATIFY_INTEROP_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop")
-        });
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!(
-            "SKIP: interop data not found at {} (set RATIFY_INTEROP_DIR)",
-            dir.display()
-        );
-        None
-    }
-}
 
 /// DER of a PEM certificate file.
 fn pem_der(path: &Path) -> Vec<u8> {

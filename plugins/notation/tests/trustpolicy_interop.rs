@@ -5,29 +5,13 @@
 //! covers the identity part and `trustpolicy_ratify.rs` ratify's samples (RAT-07).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod trustpolicy_support;
 
 use ratify_notation::trustpolicy::{
     Action, LevelName, TrustPolicyDocument, TrustedIdentity, Validation, VerifyTimestamp,
 };
 use ratify_notation::x509::StoreType;
-
-fn interop_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("RATIFY_INTEROP_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop")
-        });
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!(
-            "SKIP: interop data not found at {} (set RATIFY_INTEROP_DIR)",
-            dir.display()
-        );
-        None
-    }
-}
+use trustpolicy_support::interop_dir;
 
 /// What loading a policy file must give.
 enum Expect {

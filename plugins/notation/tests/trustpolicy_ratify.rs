@@ -2,26 +2,10 @@
 //! read in place from the interop data.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod trustpolicy_support;
 
 use ratify_notation::trustpolicy::{LevelName, TrustPolicyDocument, TrustedIdentity};
-
-fn interop_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("RATIFY_INTEROP_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop")
-        });
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!(
-            "SKIP: interop data not found at {} (set RATIFY_INTEROP_DIR)",
-            dir.display()
-        );
-        None
-    }
-}
+use trustpolicy_support::interop_dir;
 
 #[test]
 fn rat07_ratify_samples() {

@@ -123,27 +123,16 @@ fn a_blob_over_max_bytes_is_refused_and_leaves_no_file() {
     let (layout, _) = tagged_layout();
     let digest = layout.blob(&[7u8; 1000]);
     let (store, config) = store();
+    let reference = tag_ref(layout.path(), "v1");
     let tmp = tempfile::tempdir().unwrap();
     let destination = tmp.path().join("blob");
     let err = store
-        .get_blob(
-            &config,
-            &tag_ref(layout.path(), "v1"),
-            &digest,
-            &destination,
-            999,
-        )
+        .get_blob(&config, &reference, &digest, &destination, 999)
         .unwrap_err();
     assert_eq!(err.code, code::CONTENT_TOO_LARGE, "{err}");
     assert!(!destination.exists());
     let size = store
-        .get_blob(
-            &config,
-            &tag_ref(layout.path(), "v1"),
-            &digest,
-            &destination,
-            1000,
-        )
+        .get_blob(&config, &reference, &digest, &destination, 1000)
         .unwrap();
     assert_eq!(size, 1000);
 }
@@ -153,17 +142,12 @@ fn an_existing_destination_is_never_overwritten() {
     let (layout, _) = tagged_layout();
     let digest = layout.blob(b"new content");
     let (store, config) = store();
+    let reference = tag_ref(layout.path(), "v1");
     let tmp = tempfile::tempdir().unwrap();
     let destination = tmp.path().join("existing");
     fs::write(&destination, b"precious").unwrap();
     let err = store
-        .get_blob(
-            &config,
-            &tag_ref(layout.path(), "v1"),
-            &digest,
-            &destination,
-            1 << 20,
-        )
+        .get_blob(&config, &reference, &digest, &destination, 1 << 20)
         .unwrap_err();
     assert_eq!(err.code, code::INVALID_PARAMS, "{err}");
     assert_eq!(err.fault, Fault::Host);
@@ -278,16 +262,11 @@ fn sha512_content_is_served_and_checked() {
     )
     .unwrap();
     let (store, config) = store();
+    let reference = tag_ref(layout.path(), "x");
     let tmp = tempfile::tempdir().unwrap();
     let destination = tmp.path().join("out");
     let size = store
-        .get_blob(
-            &config,
-            &tag_ref(layout.path(), "x"),
-            &digest,
-            &destination,
-            100,
-        )
+        .get_blob(&config, &reference, &digest, &destination, 100)
         .unwrap();
     assert_eq!(size, 11);
 }

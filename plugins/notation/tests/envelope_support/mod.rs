@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use ratify_notation::envelope::{Envelope, EnvelopeError, EnvelopeErrorKind};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -22,6 +23,19 @@ pub fn interop_dir() -> Option<PathBuf> {
             dir.display()
         );
         None
+    }
+}
+
+/// `envelope::verify` with a trust check that accepts every chain: the envelope rules alone.
+pub fn verify(media_type: &str, bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
+    ratify_notation::envelope::verify(media_type, bytes, |_| Ok(()))
+}
+
+/// The error `kind` with exactly `message`.
+pub fn err(kind: EnvelopeErrorKind, message: &str) -> EnvelopeError {
+    EnvelopeError {
+        kind,
+        message: message.to_string(),
     }
 }
 
